@@ -1,0 +1,144 @@
+# nslab - Linux namespaces, rebuilt in C one step at a time.
+# `make help` lists the targets.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -MMD -MP
+LDFLAGS  += -Wl,--as-needed
+
+# make test SANITIZE=1: the same build and tests under AddressSanitizer and UBSan.
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Lazily expanded (=): `make deps` may install libmnl and check in the same run.
+MNL_CFLAGS   = $(shell pkg-config --cflags libmnl 2>/dev/null)
+MNL_LIBS     = $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+BUILD := build
+
+# Every stage directory NN-name/ holds one program, NN-name/<prog>.c.
+STAGE_SRCS := $(sort $(wildcard [0-9][0-9]-*/*.c))
+STAGES     := $(STAGE_SRCS:.c=)
+STAGE_NUMS := $(patsubst %/,%,$(dir $(STAGES)))
+
+COMMON_SRCS := $(sort $(wildcard common/*.c))
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+LIBNSLAB    := $(BUILD)/libnslab.a
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(BUILD)/unit-tests
+
+# Debian packages the course needs to build, run, test and lint (make deps).
+# dnsmasq-base is dnsmasq's program without the system service: the course starts
+# its own dnsmasq inside a lab namespace and must not get one on the host.
+DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-dev \
+        iproute2 procps iputils-ping dnsmasq-base util-linux \
+        isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck
+
+.PHONY: all help deps demo test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
+
+all: $(STAGES)
+
+help:
+	@echo "nslab - Linux namespaces, rebuilt in C one step at a time"
+	@echo
+	@echo "  sudo make demo     build and run every stage's demo in order"
+	@echo "  sudo make test     build and run every test (unit, behaviour, tutorial)"
+	@echo "  sudo make run-NN   build and run stage NN (e.g. make run-01)"
+	@echo "  make               build every stage"
+	@echo "  sudo make deps     install the Debian packages the course needs"
+	@echo "  make lint          clang-format check, shellcheck, cppcheck"
+	@echo "  make fmt           reformat the C sources"
+	@echo "  sudo make bench    time the stages against the standard tools"
+	@echo "  make clean         remove what make built"
+	@echo
+	@echo "  Stages: $(STAGE_NUMS)"
+	@echo "  Options: SANITIZE=1 (ASan+UBSan build), CC=clang, NSLAB_STRICT=1 (a skipped test fails)"
+
+# Installs what is missing when root; otherwise prints the command that would.
+deps:
+	@missing=""; \
+	for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+	    || { echo "make deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	else \
+	  echo "make deps: missing Debian packages:$$missing" >&2; \
+	  echo "make deps: install them with: sudo apt-get install -y$$missing" >&2; \
+	  exit 1; \
+	fi
+
+# A stamp of the compiler and flags: switching SANITIZE or CC rebuilds everything.
+$(BUILD)/flags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+FORCE:
+
+$(BUILD)/%.o: %.c $(BUILD)/flags.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(MNL_CFLAGS) -c -o $@ $<
+
+$(LIBNSLAB): $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# NN-name/prog from NN-name/prog.c and the common library.
+$(STAGES): %: $(BUILD)/%.o $(LIBNSLAB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBNSLAB) $(MNL_LIBS)
+
+$(BUILD)/tests/unit/%.o: CFLAGS += $(CHECK_CFLAGS)
+$(UNIT_BIN): $(UNIT_OBJS) $(LIBNSLAB)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBNSLAB) $(MNL_LIBS) $(CHECK_LIBS)
+
+# make run-01 ... run-05: build, then run that stage's demo.
+define RUN_RULE
+run-$(firstword $(subst -, ,$(1))): deps
+	@$$(MAKE) --no-print-directory $(filter $(1)/%,$(STAGES))
+	./$(filter $(1)/%,$(STAGES)) $$(ARGS)
+endef
+$(foreach s,$(STAGE_NUMS),$(eval $(call RUN_RULE,$(s))))
+
+# The README's first command: every stage's demo, in order.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh $(STAGES)
+
+# The README's second command: unit tests, behaviour tests, tutorial checks.
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@tests/run-all.sh
+
+test-unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+SHELL_FILES = $(wildcard tests/*.sh tests/*.bash tests/*.bats ) .ci/run
+C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.c tests/unit/*.[ch])
+
+lint:
+	clang-format --dry-run -Werror $(C_FILES)
+	shellcheck -x $(SHELL_FILES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	  --inline-suppr --std=c11 -D__GNUC__ -D_GNU_SOURCE $(C_FILES)
+
+fmt:
+	clang-format -i $(C_FILES)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench.sh
+
+clean:
+	rm -rf $(BUILD) $(STAGES)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

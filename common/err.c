@@ -1,0 +1,66 @@
+/* err.c - one-line error messages and the stage's exit. */
+#define _GNU_SOURCE
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *err_stage = "nslab";
+
+static void vprint(int err, const char *hint, const char *fmt, va_list ap)
+{
+    /* Build the whole line first so that one write() carries it: the parent and the
+     * child share the terminal and their lines must not interleave mid-line. */
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "%s: ", err_stage);
+    n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    if (err && (size_t)n < sizeof(line))
+        n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(err));
+    if (hint && (size_t)n < sizeof(line))
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " (%s)", hint);
+    if ((size_t)n >= sizeof(line) - 1)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    fflush(stdout);
+    fwrite(line, 1, (size_t)n, stderr);
+}
+
+void err_print(int err, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(err, hint, fmt, ap);
+    va_end(ap);
+}
+
+void err_die(int status, int err, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(err, hint, fmt, ap);
+    va_end(ap);
+    exit(status);
+}
+
+void err_usage(const char *fmt, ...)
+{
+    char hint[128];
+    const char *prog = strchr(err_stage, '-');
+    /* "01-pid-ns" is built as 01-pid-ns/pid-ns: point at the binary the student runs. */
+    snprintf(hint, sizeof(hint), "try '%s/%s -h'", err_stage, prog ? prog + 1 : err_stage);
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(0, hint, fmt, ap);
+    va_end(ap);
+    exit(EXIT_USAGE);
+}
+
+const char *err_root_hint(void)
+{
+    static char hint[96];
+    /* "01-pid-ns" -> "sudo make run-01" */
+    snprintf(hint, sizeof(hint), "run as root: sudo make run-%.2s", err_stage);
+    return hint;
+}

@@ -1,0 +1,32 @@
+/* main.c - runs every Check suite of common/ and reports in TAP for make test. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "suites.h"
+
+int unit_root_skipped;
+
+void unit_add_root_tcase(Suite *s, TCase *tc, int n)
+{
+    if (unit_have_root())
+        suite_add_tcase(s, tc);
+    else
+        unit_root_skipped += n;
+}
+
+int main(void)
+{
+    Suite *(*const suites[])(void) = {
+        suite_err, suite_narrate, suite_spawn, suite_procfs, suite_mounts, suite_args,
+    };
+    SRunner *sr = srunner_create(NULL);
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+        srunner_add_suite(sr, suites[i]());
+    /* make test sets CK_TAP_LOG_FILE_NAME so the results join the bats counts. */
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (unit_root_skipped)
+        printf("SKIP: %d unit tests need root (they create namespaces)\n", unit_root_skipped);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

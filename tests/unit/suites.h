@@ -1,0 +1,26 @@
+/* suites.h - every Check suite of the unit tests; main.c runs them all. */
+#ifndef NSLAB_SUITES_H
+#define NSLAB_SUITES_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+Suite *suite_err(void);
+Suite *suite_narrate(void);
+Suite *suite_spawn(void);
+Suite *suite_procfs(void);
+Suite *suite_mounts(void);
+Suite *suite_args(void);
+
+/* Tests that need root (they create namespaces) are added only when we are root;
+ * main.c reports the ones left out as skipped, with the reason. */
+extern int unit_root_skipped;
+static inline bool unit_have_root(void)
+{
+    return geteuid() == 0;
+}
+/* Adds tc to s when root; otherwise counts its n tests as skipped. */
+void unit_add_root_tcase(Suite *s, TCase *tc, int n);
+
+#endif
