@@ -136,23 +136,25 @@ int main(int argc, char *argv[])
      * of the right size and 16-byte alignment works (malloc, mmap with MAP_STACK).
      * What matters is that it is big enough and that nothing else uses it; without
      * CLONE_VM the child even runs on its own copy of it. */
+    /* cppcheck-suppress allocaCalled ; the article's way, on purpose */
     char *stack = alloca(CHILD_STACK_SIZE);
     void *stack_top = spawn_stack_top(stack, CHILD_STACK_SIZE);
 
     /* Step 2: the child starts in a new PID namespace, where it is PID 1, and a new
      * mount namespace, where its /proc mount stays its own.  SIGCHLD is the signal
      * we get when it ends, so waitpid() works as for a fork()ed child. */
+    struct spawn_child child;
+    int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
+        err_die(EXIT_RUNTIME, -r,
+                r == -EPERM ? err_root_hint("CLONE_NEWPID and CLONE_NEWNS need CAP_SYS_ADMIN")
+                            : NULL,
+                "clone(CLONE_NEWPID|CLONE_NEWNS) ~ unshare --pid --mount --fork");
+    /* Narrated once it worked: the child waits for spawn_release(), so these lines
+     * still come before anything it prints. */
     narrate_note("child stack: %d KiB from alloca(), clone() gets its top",
                  CHILD_STACK_SIZE / 1024);
     narrate_op("unshare --pid --mount --fork", "clone(CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)");
-    struct spawn_child child;
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD)) <
-        0)
-        err_die(EXIT_RUNTIME, -r,
-                r == -EPERM ? "CLONE_NEWPID and CLONE_NEWNS need CAP_SYS_ADMIN; run as root: "
-                              "sudo make run-01"
-                            : NULL,
-                "clone(CLONE_NEWPID|CLONE_NEWNS) ~ unshare --pid --mount --fork");
 
     /* One process, two numbers: NSpid lists its PID in our namespace, then in its own. */
     if (narrate_enabled()) {

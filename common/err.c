@@ -57,10 +57,10 @@ void err_usage(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
-const char *err_root_hint(void)
+const char *err_root_hint(const char *needs)
 {
-    static char hint[96];
+    static char hint[256];
     /* "01-pid-ns" -> "sudo make run-01" */
-    snprintf(hint, sizeof(hint), "run as root: sudo make run-%.2s", err_stage);
+    snprintf(hint, sizeof(hint), "%s; run as root: sudo make run-%.2s", needs, err_stage);
     return hint;
 }

@@ -30,7 +30,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void err_usage(const char *fmt, 
 __attribute__((format(printf, 3, 4))) void err_print(int err, const char *hint, const char *fmt,
                                                      ...);
 
-/* The hint for EPERM on an operation that needs root, naming the make target. */
-const char *err_root_hint(void);
+/* The hint for EPERM on an operation that needs a privilege: "<needs>; run as root:
+ * sudo make run-NN", e.g. needs = "CLONE_NEWPID needs CAP_SYS_ADMIN". */
+const char *err_root_hint(const char *needs);
 
 #endif

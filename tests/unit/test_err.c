@@ -77,7 +77,8 @@ END_TEST
 START_TEST(root_hint_names_the_make_target)
 {
     err_stage = "03-user-drop";
-    ck_assert_str_eq(err_root_hint(), "run as root: sudo make run-03");
+    ck_assert_str_eq(err_root_hint("setgroups needs CAP_SETGID"),
+                     "setgroups needs CAP_SETGID; run as root: sudo make run-03");
 }
 END_TEST
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench.sh - make bench: each stage against the standard tool doing the same, run
+# alternately in one run (so both see the same machine), median wall time of each and
+# their ratio.  Targets are printed beside the ratios; a miss makes the exit status 1.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces): sudo make bench" >&2; exit 1; }
+
+RUNS=${BENCH_RUNS:-101}
+missed=0
+
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# bench NAME TARGET "OURS" "THEIRS": runs both RUNS times, alternating.
+bench() {
+  local name=$1 target=$2 ours=$3 theirs=$4 i t0
+  local a=() b=()
+  for ((i = 0; i < RUNS; i++)); do
+    t0=$(now_us); eval "$ours" >/dev/null 2>&1 || { echo "bench: failed: $ours" >&2; return 1; }
+    a+=($(($(now_us) - t0)))
+    t0=$(now_us); eval "$theirs" >/dev/null 2>&1 || { echo "bench: failed: $theirs" >&2; return 1; }
+    b+=($(($(now_us) - t0)))
+  done
+  local ma mb ratio ok
+  ma=$(printf '%s\n' "${a[@]}" | median)
+  mb=$(printf '%s\n' "${b[@]}" | median)
+  ratio=$(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.3f", a / b}')
+  ok=$(awk -v r="$ratio" -v t="$target" 'BEGIN {print (r <= t) ? "met" : "MISSED"}')
+  [ "$ok" = met ] || missed=1
+  printf '%-34s ours %8.0f us  theirs %8.0f us  ratio %s (target <= %s: %s)\n' \
+    "$name" "$ma" "$mb" "$ratio" "$target" "$ok"
+}
+
+echo "median of $RUNS alternated runs each (BENCH_RUNS=N to change)"
+bench "01 pid-ns vs unshare --mount-proc" 1.0 \
+  "01-pid-ns/pid-ns -q -- true" \
+  "unshare --pid --fork --mount-proc true"
+exit "$missed"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# run-all.sh - make test: the Check unit tests, every bats suite and the tutorial
+# checks, counted together.  The last line is "N passed, N failed" (", N skipped"
+# when any were), and the exit status is non-zero on any failure.  With
+# NSLAB_STRICT=1 (CI) a skipped test counts as a failure.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+out=build/test-results
+rm -rf "$out"
+mkdir -p "$out"
+
+echo "== unit tests (Check) =="
+CK_TAP_LOG_FILE_NAME="$out/unit.tap" CK_VERBOSITY=normal build/unit-tests >"$out/unit.log" 2>&1
+cat "$out/unit.log"
+# the tests left out for want of root are counted as skipped
+skipped_unit=$(sed -n 's/^SKIP: \([0-9]*\) unit tests.*/\1/p' "$out/unit.log")
+for ((i = 0; i < ${skipped_unit:-0}; i++)); do
+  echo "ok - unit test that needs root # SKIP needs root" >>"$out/unit.tap"
+done
+
+echo "== behaviour tests (bats) =="
+bats --tap tests/*.bats 2>&1 | tee "$out/bats.tap"
+
+echo "== tutorial checks =="
+docs=()
+for f in TUTORIAL.md README.md; do [ -f "$f" ] && docs+=("$f"); done
+tests/tutorial-check.sh "${docs[@]}" 2>&1 | tee "$out/tutorial.tap"
+
+passed=0 failed=0 skipped=0
+for tap in "$out"/*.tap; do
+  p=$(grep -cE '^ok ' "$tap" || true)
+  s=$(grep -ciE '^ok .*# skip' "$tap" || true)
+  f=$(grep -cE '^not ok ' "$tap" || true)
+  passed=$((passed + p - s))
+  skipped=$((skipped + s))
+  failed=$((failed + f))
+done
+# a runner that died before reporting must not look like a pass
+[ -s "$out/unit.tap" ] || { echo "unit tests produced no results"; failed=$((failed + 1)); }
+[ -s "$out/bats.tap" ] || { echo "bats produced no results"; failed=$((failed + 1)); }
+
+if [ "${NSLAB_STRICT:-0}" = 1 ] && [ "$skipped" -gt 0 ]; then
+  echo "NSLAB_STRICT=1: the $skipped skipped tests count as failed"
+  failed=$((failed + skipped))
+  skipped=0
+fi
+echo
+if [ "$failed" -gt 0 ]; then
+  echo "failed:"
+  grep -hE '^not ok ' "$out"/*.tap | sed 's/^/  /'
+fi
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# The tutorial checker itself: it must fail when a block drifts from its command.
+
+load helpers
+
+CHECK="$NSLAB_ROOT/tests/tutorial-check.sh"
+
+setup() {
+  require_root
+  doc="$BATS_TEST_TMPDIR/doc.md"
+}
+
+write_doc() {
+  printf '%s\n' "$@" >"$doc"
+}
+
+@test "a block whose output matches passes; other languages are not run" {
+  write_doc 'text' '```console' '# echo hello' 'hello' '```' '```sh' '# false' '```'
+  run "$CHECK" "$doc"
+  assert_success
+  assert_output "ok 1 - $doc:2 console block
+1..1"
+}
+
+@test "a block whose output drifted fails and shows both sides" {
+  write_doc '```console' '# echo hello' 'goodbye' '```'
+  run "$CHECK" "$doc"
+  assert_line "not ok 1 - $doc:1 console block"
+  assert_line '#   goodbye'
+  assert_line '#   hello'
+}
+
+@test "a command that fails fails the block, even with matching output" {
+  write_doc '```console' '# echo same; false' 'same' '```'
+  run "$CHECK" "$doc"
+  assert_line "not ok 1 - $doc:1 console block"
+  assert_line '#   exited with status 1 (a console block'"'"'s commands must succeed)'
+}
+
+@test "placeholders match what changes and nothing else" {
+  write_doc '```console' \
+    '# echo "pid 4242 mac 0a:1b:2c:3d:4e:5f at 10.0.0.7 id beef: any thing"' \
+    'pid {{N}} mac {{MAC}} at {{IP}} id {{HEX}}: {{*}}' '```' \
+    '```console' '# echo "pid x42"' 'pid {{N}}' '```'
+  run "$CHECK" "$doc"
+  assert_line "ok 1 - $doc:1 console block"
+  assert_line "not ok 2 - $doc:5 console block"
+}
+
+@test "{{...}} stands for any number of lines, none included" {
+  write_doc '```console' '# printf "a\nb\nc\nz\n"' 'a' '{{...}}' 'z' '```' \
+    '```console' '# printf "a\nz\n"' 'a' '{{...}}' 'z' '```' \
+    '```console' '# printf "a\nb\n"' 'a' '{{...}}' 'z' '```'
+  run "$CHECK" "$doc"
+  assert_line "ok 1 - $doc:1 console block"
+  assert_line "ok 2 - $doc:7 console block"
+  assert_line "not ok 3 - $doc:13 console block"
+}
+
+@test "\$ commands run as an unprivileged user, # commands as root" {
+  write_doc '```console' '$ id -u' '65534' '# id -u' '0' '```'
+  run "$CHECK" "$doc"
+  assert_output "ok 1 - $doc:1 console block
+1..1"
+}
+
+@test "missing lines and extra lines both fail" {
+  write_doc '```console' '# printf "a\nb\n"' 'a' '```' \
+    '```console' '# printf "a\n"' 'a' 'b' '```'
+  run "$CHECK" "$doc"
+  assert_line "not ok 1 - $doc:1 console block"
+  assert_line "not ok 2 - $doc:5 console block"
+}
