@@ -1,0 +1,52 @@
+/* dnsmasq.h - the simulated LAN's DHCP server: start, read its leases, stop.
+ *
+ * Stage 05's LAN namespace runs a real dnsmasq, so the DHCP exchange a student sees
+ * is the one a real network would have.  It runs with no configuration file of the
+ * machine's (--conf-file=/dev/null), DNS off unless asked (--port=0), and its pid,
+ * lease and log files in the lab's own runtime directory, never the system's.
+ */
+#ifndef NSLAB_DNSMASQ_H
+#define NSLAB_DNSMASQ_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct dnsmasq_conf {
+    const char *ifname;      /* the interface to serve, e.g. "lan0" */
+    const char *range_start; /* the pool, e.g. "192.168.3.100" */
+    const char *range_end;   /*            "192.168.3.199" */
+    const char *netmask;     /* "255.255.255.0" */
+    const char *router;      /* offered as the default router (option 3) */
+    const char *dns;         /* offered as DNS server (option 6), or NULL for none */
+    unsigned lease_secs;     /* lease time offered */
+    const char *dir;         /* runtime directory for dnsmasq.{pid,leases,log} */
+};
+
+/* Fills argv (NULL-terminated, at most max entries) with the dnsmasq command line
+ * for conf; the strings are written into buf.  0, -EINVAL for a missing field,
+ * -ENOSPC when buf or argv is too small. */
+int dnsmasq_build_argv(const struct dnsmasq_conf *conf, char *buf, size_t size, char *argv[],
+                       size_t max);
+
+/* One line of dnsmasq's lease file: "<expiry> <mac> <ip> <hostname> <client-id>". */
+struct dnsmasq_lease {
+    long long expiry;
+    char mac[18];
+    char ip[16];
+    char hostname[64];
+};
+
+/* Parses a lease file's text; stores up to max leases and returns how many there are,
+ * or -EINVAL at the first malformed line. */
+int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t max);
+
+/* The pid in dir/dnsmasq.pid, if that process is still a dnsmasq (its /proc/PID/comm
+ * says so: a recycled pid is never signalled).  0, -ENOENT when there is no pid file,
+ * -ESRCH when the process is gone or is something else. */
+int dnsmasq_pid(const char *dir, pid_t *pid);
+
+/* Stops the dnsmasq of dir (SIGTERM, then waits for it to go, up to about a second,
+ * then SIGKILL) and removes its pid file.  0 when stopped or already gone. */
+int dnsmasq_stop(const char *dir);
+
+#endif

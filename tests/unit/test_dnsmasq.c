@@ -1,0 +1,148 @@
+/* test_dnsmasq.c - the lab DHCP server's command line, lease file and pid checks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../common/dnsmasq.h"
+#include "suites.h"
+
+static const struct dnsmasq_conf conf = {
+    .ifname = "lan0",
+    .range_start = "192.168.3.100",
+    .range_end = "192.168.3.199",
+    .netmask = "255.255.255.0",
+    .router = "192.168.3.1",
+    .lease_secs = 3600,
+    .dir = "/run/nslab/lab",
+};
+
+static int has_arg(char **argv, const char *want)
+{
+    for (; *argv; argv++)
+        if (strcmp(*argv, want) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(argv_keeps_everything_in_the_lab)
+{
+    char buf[2048], *argv[32];
+    ck_assert_int_eq(dnsmasq_build_argv(&conf, buf, sizeof(buf), argv, 32), 0);
+    ck_assert_str_eq(argv[0], "dnsmasq");
+    ck_assert(has_arg(argv, "--conf-file=/dev/null"));
+    ck_assert(has_arg(argv, "--port=0"));
+    ck_assert(has_arg(argv, "--interface=lan0"));
+    ck_assert(has_arg(argv, "--bind-interfaces"));
+    ck_assert(has_arg(argv, "--dhcp-range=192.168.3.100,192.168.3.199,255.255.255.0,3600"));
+    ck_assert(has_arg(argv, "--dhcp-option=option:router,192.168.3.1"));
+    ck_assert(has_arg(argv, "--dhcp-leasefile=/run/nslab/lab/dnsmasq.leases"));
+    ck_assert(has_arg(argv, "--pid-file=/run/nslab/lab/dnsmasq.pid"));
+    ck_assert(has_arg(argv, "--log-facility=/run/nslab/lab/dnsmasq.log"));
+    /* DNS not offered unless asked */
+    for (char **a = argv; *a; a++)
+        ck_assert_ptr_null(strstr(*a, "dns-server"));
+}
+END_TEST
+
+START_TEST(argv_offers_dns_when_asked)
+{
+    struct dnsmasq_conf c = conf;
+    char buf[2048], *argv[32];
+    c.dns = "192.168.3.1";
+    ck_assert_int_eq(dnsmasq_build_argv(&c, buf, sizeof(buf), argv, 32), 0);
+    ck_assert(has_arg(argv, "--dhcp-option=option:dns-server,192.168.3.1"));
+}
+END_TEST
+
+START_TEST(argv_missing_field_is_einval)
+{
+    struct dnsmasq_conf c = conf;
+    char buf[2048], *argv[32];
+    c.router = NULL;
+    ck_assert_int_eq(dnsmasq_build_argv(&c, buf, sizeof(buf), argv, 32), -EINVAL);
+    c = conf;
+    c.lease_secs = 0;
+    ck_assert_int_eq(dnsmasq_build_argv(&c, buf, sizeof(buf), argv, 32), -EINVAL);
+}
+END_TEST
+
+START_TEST(argv_too_small_is_enospc)
+{
+    char buf[2048], small[64], *argv[32];
+    ck_assert_int_eq(dnsmasq_build_argv(&conf, small, sizeof(small), argv, 32), -ENOSPC);
+    ck_assert_int_eq(dnsmasq_build_argv(&conf, buf, sizeof(buf), argv, 4), -ENOSPC);
+}
+END_TEST
+
+START_TEST(leases_parse)
+{
+    struct dnsmasq_lease l[4];
+    const char *text = "1764385200 0a:58:c0:a8:03:02 192.168.3.148 * 01:0a:58:c0:a8:03:02\n"
+                       "1764385201 de:ad:be:ef:00:01 192.168.3.101 ns1 *\n";
+    ck_assert_int_eq(dnsmasq_parse_leases(text, l, 4), 2);
+    ck_assert_int_eq(l[0].expiry, 1764385200LL);
+    ck_assert_str_eq(l[0].mac, "0a:58:c0:a8:03:02");
+    ck_assert_str_eq(l[0].ip, "192.168.3.148");
+    ck_assert_str_eq(l[1].hostname, "ns1");
+    ck_assert_int_eq(dnsmasq_parse_leases("", l, 4), 0);
+}
+END_TEST
+
+START_TEST(leases_malformed_is_einval)
+{
+    struct dnsmasq_lease l[4];
+    ck_assert_int_eq(dnsmasq_parse_leases("garbage\n", l, 4), -EINVAL);
+    ck_assert_int_eq(dnsmasq_parse_leases("1 de:ad 192.168.3.1 * *\n", l, 4), -EINVAL);
+    ck_assert_int_eq(dnsmasq_parse_leases("1 de:ad:be:ef:00:01 1921.168.300.1000 * *\n", l, 4),
+                     -EINVAL);
+}
+END_TEST
+
+START_TEST(pid_file_missing_is_enoent_and_stop_is_a_noop)
+{
+    char dir[] = "/tmp/nslab-unit-XXXXXX";
+    pid_t pid;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(dnsmasq_pid(dir, &pid), -ENOENT);
+    ck_assert_int_eq(dnsmasq_stop(dir), 0);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(pid_of_another_program_is_never_signalled)
+{
+    char dir[] = "/tmp/nslab-unit-XXXXXX", path[64];
+    pid_t pid;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    /* our own pid: alive, but not a dnsmasq */
+    fprintf(f, "%d\n", (int)getpid());
+    fclose(f);
+    ck_assert_int_eq(dnsmasq_pid(dir, &pid), -ESRCH);
+    /* stop removes the stale pid file and signals nobody: we are still here */
+    ck_assert_int_eq(dnsmasq_stop(dir), 0);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    rmdir(dir);
+}
+END_TEST
+
+Suite *suite_dnsmasq(void)
+{
+    Suite *s = suite_create("dnsmasq");
+    TCase *tc = tcase_create("dnsmasq");
+    tcase_add_test(tc, argv_keeps_everything_in_the_lab);
+    tcase_add_test(tc, argv_offers_dns_when_asked);
+    tcase_add_test(tc, argv_missing_field_is_einval);
+    tcase_add_test(tc, argv_too_small_is_enospc);
+    tcase_add_test(tc, leases_parse);
+    tcase_add_test(tc, leases_malformed_is_einval);
+    tcase_add_test(tc, pid_file_missing_is_enoent_and_stop_is_a_noop);
+    tcase_add_test(tc, pid_of_another_program_is_never_signalled);
+    suite_add_tcase(s, tc);
+    return s;
+}
