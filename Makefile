@@ -41,18 +41,19 @@ DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-de
         iproute2 procps iputils-ping dnsmasq-base util-linux \
         isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck
 
-.PHONY: all help deps demo test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
+.PHONY: all help deps demo doctor test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
 
 all: $(STAGES)
 
 help:
 	@echo "nslab - Linux namespaces, rebuilt in C one step at a time"
 	@echo
-	@echo "  sudo make demo     build and run every stage's demo in order"
+	@echo "  sudo make demo     build and run every stage's demo in order (NOPAUSE=1: no pauses)"
 	@echo "  sudo make test     build and run every test (unit, behaviour, tutorial)"
 	@echo "  sudo make run-NN   build and run stage NN (e.g. make run-01)"
 	@echo "  make               build every stage"
 	@echo "  sudo make deps     install the Debian packages the course needs"
+	@echo "  make doctor        say why a stage would fail on this machine, before it does"
 	@echo "  make lint          clang-format check, shellcheck, cppcheck"
 	@echo "  make fmt           reformat the C sources"
 	@echo "  sudo make bench    time the stages against the standard tools"
@@ -112,7 +113,11 @@ $(foreach s,$(STAGE_NUMS),$(eval $(call RUN_RULE,$(s))))
 # The README's first command: every stage's demo, in order.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@tests/demo.sh $(STAGES)
+	@tests/demo.sh $(if $(NOPAUSE),--no-pause) $(STAGES)
+
+# Why a stage would fail on this machine, before it does.
+doctor:
+	@tests/doctor.sh $(DEBS)
 
 # The README's second command: unit tests, behaviour tests, tutorial checks.
 test: deps

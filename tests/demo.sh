@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
-# demo.sh - make demo: each stage's demo, in order, introduced by one sentence.
+# demo.sh - make demo: every stage's demo in order, each introduced by one sentence.
+# On a terminal it pauses before each stage (a guided tour); piped, or with
+# --no-pause (make demo NOPAUSE=1), it runs straight through.
+# Usage: demo.sh [--no-pause] STAGE-PROGRAM...
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
-say() { printf '\n== %s\n\n' "$*"; }
+pause=0
+[ -t 0 ] && [ -t 1 ] && pause=1
+if [ "${1:-}" = --no-pause ]; then
+  pause=0
+  shift
+fi
+
+intro() { # SENTENCE
+  printf '\n== %s\n' "$*"
+  if [ "$pause" = 1 ]; then
+    read -r -p "   (Enter to run it, Ctrl-C to stop) " _
+  fi
+  echo
+}
 
 for prog in "$@"; do
   case "$prog" in
     01-pid-ns/pid-ns)
-      say "Stage 01: ps in a new PID namespace sees itself as PID 1 and nothing of the host."
+      intro "Stage 01: ps in a new PID namespace sees only itself, as PID 1."
       "$prog" -- ps auxw
       ;;
     *)
-      say "Stage ${prog%%-*}: its demo."
+      intro "Stage ${prog%%-*}: its demo."
       "$prog"
       ;;
   esac
 done
+printf '\n== The demos are over; each one removed what it made.\n'

@@ -30,17 +30,19 @@ unique_name() { # PREFIX
   printf '%s%x%x' "$1" "$$" "${BATS_TEST_NUMBER:-0}"
 }
 
-# Runs a command as the unprivileged user nobody, with no capabilities.  The
-# program is copied to a directory nobody can reach, since the checkout may not be.
+# Runs a program as the unprivileged user nobody, with no capabilities.  The program
+# is copied to a directory of its own under /tmp, since nobody may not be able to
+# reach the checkout.
 as_nobody() { # PROGRAM [ARGS...]
-  local prog=$1
+  local prog=$1 dir rc=0
   shift
-  local dir
-  dir=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/nobody.XXXXXX")
-  chmod 755 "$dir" "$(dirname "$dir")"
+  dir=$(mktemp -d /tmp/nslab-nobody.XXXXXX)
+  chmod 755 "$dir"
   cp "$prog" "$dir/"
   setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --reset-env \
-    "$dir/$(basename "$prog")" "$@"
+    "$dir/$(basename "$prog")" "$@" || rc=$?
+  rm -rf "$dir"
+  return "$rc"
 }
 
 # The host's view of things a test must leave unchanged: its mounts (less the

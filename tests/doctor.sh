@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# doctor.sh - make doctor: says, before anything fails, why a stage would fail on this
+# machine.  Each finding is one line: what is wrong, then what to do.  Exit 0 when the
+# machine is ready for the whole course, 1 when something must be fixed first.
+# Usage: doctor.sh [DEBIAN-PACKAGE...]   (the Makefile passes the packages it needs)
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+blocking=0
+notes=0
+problem() { echo "doctor: $*"; blocking=$((blocking + 1)); }
+note() { echo "doctor: $*"; notes=$((notes + 1)); }
+
+# Privilege: every stage creates namespaces; all but user namespaces need CAP_SYS_ADMIN.
+if [ "$(id -u)" != 0 ]; then
+  problem "not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo, e.g. sudo make run-01, or sudo make doctor)"
+fi
+
+# The kinds of namespace the course uses, as this kernel lists them.
+for kind in pid:PID_NS mnt:NAMESPACES ipc:IPC_NS uts:UTS_NS user:USER_NS net:NET_NS; do
+  [ -e "/proc/self/ns/${kind%%:*}" ] ||
+    problem "this kernel has no ${kind%%:*} namespaces (/proc/self/ns/${kind%%:*} is missing): use a kernel built with CONFIG_${kind#*:}, as every distribution's is"
+done
+
+# Unprivileged user namespaces (the rootless mode of stages 01-03).
+max_userns=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo missing)
+if [ "$max_userns" = 0 ]; then
+  problem "user namespaces are switched off (user.max_user_namespaces = 0): the rootless mode of stages 01-03 cannot work (enable with: sudo sysctl -w user.max_user_namespaces=15000)"
+fi
+if [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
+  problem "AppArmor forbids unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): the rootless mode of stages 01-03 fails (run those stages as root, or: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0)"
+fi
+if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null)" = 0 ]; then
+  problem "unprivileged user namespaces are switched off (kernel.unprivileged_userns_clone = 0): the rootless mode of stages 01-03 fails (enable with: sudo sysctl -w kernel.unprivileged_userns_clone=1)"
+fi
+
+# A shared / is what systemd sets up; the course copes, the article's code does not.
+if [ "$(findmnt -no PROPAGATION / 2>/dev/null)" = shared ]; then
+  note "/ is a shared mount (as systemd makes it): fine, every stage makes its mounts private before mounting (chapter 1 shows what the article's code does here instead)"
+fi
+
+# veth pairs and bridges (stages 04 and 05).  The sure way is to make one, inside a
+# throwaway network namespace (as an ordinary user, inside a user namespace too).
+throwaway_net="unshare --net"
+[ "$(id -u)" = 0 ] || throwaway_net="unshare --user --map-root-user --net"
+if $throwaway_net true 2>/dev/null; then
+  $throwaway_net ip link add nslabdoc0 type veth peer name nslabdoc1 2>/dev/null ||
+    problem "this kernel cannot make veth pairs: stages 04 and 05 need them (load the module: sudo modprobe veth)"
+  $throwaway_net ip link add nslabdoc0 type bridge 2>/dev/null ||
+    problem "this kernel cannot make bridges: stage 05 needs one (load the module: sudo modprobe bridge)"
+else
+  note "could not make a throwaway network namespace to test veth and bridge support (run sudo make doctor to check them)"
+fi
+
+# Packages and tools.
+missing=""
+for p in "$@"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+done
+[ -z "$missing" ] ||
+  problem "missing Debian packages:$missing (install them with: sudo make deps)"
+
+# What a killed run may have left: lab state under /run/nslab and its namespaces.
+if [ -d /run/nslab ]; then
+  for state in /run/nslab/*; do
+    [ -e "$state" ] || continue
+    name=$(basename "$state")
+    problem "a lab is still up or was killed halfway: /run/nslab/$name (remove it with: sudo make clean-labs)"
+  done
+fi
+
+if [ "$blocking" = 0 ]; then
+  echo "doctor: ready: every stage can run here"
+  exit 0
+fi
+echo "doctor: $blocking problem(s) to fix first"
+exit 1
