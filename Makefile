@@ -41,7 +41,7 @@ DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-de
         iproute2 procps iputils-ping dnsmasq-base util-linux \
         isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck
 
-.PHONY: all help deps demo doctor test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
+.PHONY: all help deps demo doctor exercise test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
 
 all: $(STAGES)
 
@@ -53,6 +53,7 @@ help:
 	@echo "  sudo make run-NN   build and run stage NN (e.g. make run-01)"
 	@echo "  make               build every stage"
 	@echo "  sudo make deps     install the Debian packages the course needs"
+	@echo "  sudo make exercise EX=N  check a tutorial exercise (EX=1.1 ...)"
 	@echo "  make doctor        say why a stage would fail on this machine, before it does"
 	@echo "  make lint          clang-format check, shellcheck, cppcheck"
 	@echo "  make fmt           reformat the C sources"
@@ -118,6 +119,10 @@ demo: deps
 # Why a stage would fail on this machine, before it does.
 doctor:
 	@tests/doctor.sh $(DEBS)
+
+# The check of one exercise of TUTORIAL.md: make exercise EX=1.2 CMD='sleep 300'
+exercise:
+	@tests/exercises.sh $(EX) $(if $(CMD),-- $(CMD))
 
 # The README's second command: unit tests, behaviour tests, tutorial checks.
 test: deps

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# exercises.sh - the checks a student runs to see an exercise of TUTORIAL.md done:
+#   make exercise EX=1.1            (or: tests/exercises.sh 1.1 [-- CMD...])
+# Each check prints one line, "exercise N: done: ..." (exit 0) or "exercise N: not
+# yet: ..." with a hint (exit 1).  Everything a check sets up lives in namespaces it
+# creates for the purpose; the machine is never changed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+ex=${1:-}
+shift || true
+[ "${1:-}" = -- ] && shift
+
+done_() { echo "exercise $ex: done: $*"; exit 0; }
+not_yet() { echo "exercise $ex: not yet: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || { echo "exercise $ex: needs root, as the stages do: sudo make exercise EX=$ex" >&2; exit 2; }
+
+# Rebuild what the student may have edited, quietly; a compile error is worth showing.
+make --no-print-directory -s all >/dev/null || { echo "exercise $ex: the build failed: fix the error above, then run the check again" >&2; exit 2; }
+
+case "$ex" in
+  1.1) # break it: drop MS_PRIVATE, watch the proc mount leak
+    procs=$(unshare --mount sh -c 'mount --make-rshared / && 01-pid-ns/pid-ns -q -- true; ls /proc | grep -c "^[0-9]"')
+    if [ "$procs" = 0 ]; then
+      done_ "with / shared and no MS_PRIVATE, the child's proc landed on the parent's /proc, which now lists 0 processes (this ran in a throwaway mount namespace; your real /proc is fine). Put mnt_make_rprivate back and run make."
+    fi
+    not_yet "the parent's /proc still lists $procs processes: remove the mnt_make_rprivate(\"/\") step from child_main in 01-pid-ns/pid-ns.c, then run this check again"
+    ;;
+  1.2) # a PID 1 that SIGTERM can stop
+    [ $# -gt 0 ] || { echo "exercise 1.2: give the command to run as PID 1: make exercise EX=1.2 CMD='sleep 300'" >&2; exit 2; }
+    out=$(mktemp)
+    01-pid-ns/pid-ns -- "$@" >"$out" 2>&1 &
+    runner=$!
+    host_pid=""
+    for _ in $(seq 50); do
+      host_pid=$(sed -nE 's/.*the child is PID ([0-9]+) on the host.*/\1/p' "$out")
+      [ -n "$host_pid" ] && grep -q execvp "$out" && break
+      sleep 0.1
+    done
+    sleep 0.3
+    kill -TERM "$host_pid" 2>/dev/null
+    for _ in $(seq 20); do
+      kill -0 "$runner" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$runner" 2>/dev/null; then
+      kill -KILL "$host_pid" 2>/dev/null
+      wait "$runner" 2>/dev/null
+      rm -f "$out"
+      not_yet "PID 1 ($*) ignored SIGTERM from the host: the kernel delivers a signal to a namespace's init only if it has a handler for it (SIGKILL and SIGSTOP excepted). Give PID 1 a handler, e.g. sh -c 'trap \"exit 143\" TERM; sleep 300 & wait'"
+    fi
+    wait "$runner"
+    rc=$?
+    rm -f "$out"
+    done_ "PID 1 ($*) had a handler and ended on SIGTERM, exit status $rc"
+    ;;
+  "")
+    echo "usage: tests/exercises.sh EXERCISE [-- CMD...]   (make exercise EX=1.1)" >&2
+    exit 2
+    ;;
+  *)
+    echo "exercise $ex: no such exercise (see the Exercises sections of TUTORIAL.md)" >&2
+    exit 2
+    ;;
+esac
