@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# The Makefile as a student meets it: deps, help, builds with gcc and clang.
+
+load helpers
+
+setup() {
+  require_root
+}
+
+@test "make deps as an ordinary user names what is missing and the exact apt-get command" {
+  local dir
+  dir=$(mktemp -d /tmp/nslab-make.XXXXXX)
+  chmod 755 "$dir"
+  cp "$NSLAB_ROOT/Makefile" "$dir/"
+  run setpriv --reuid=65534 --regid=65534 --clear-groups make -s -C "$dir" deps DEBS='bats nslab-no-such-package'
+  rm -rf "$dir"
+  assert_failure
+  assert_line "make deps: missing Debian packages: nslab-no-such-package"
+  assert_line "make deps: install them with: sudo apt-get install -y nslab-no-such-package"
+}
+
+@test "make deps with everything installed does nothing and says nothing" {
+  run make -s -C "$NSLAB_ROOT" deps
+  assert_success
+  assert_output ""
+}
+
+@test "make help lists the targets a student needs" {
+  run make -s -C "$NSLAB_ROOT" help
+  assert_success
+  assert_line --partial "sudo make demo"
+  assert_line --partial "sudo make test"
+  assert_line --partial "sudo make run-NN"
+  assert_line --partial "make doctor"
+}
+
+@test "every stage builds clean with clang and -Werror" {
+  local tree="$BATS_TEST_TMPDIR/tree"
+  mkdir -p "$tree"
+  (cd "$NSLAB_ROOT" && tar --exclude=.git --exclude=build -cf - .) | (cd "$tree" && tar -xf -)
+  run make -C "$tree" -s clean all CC=clang
+  assert_success
+  refute_output --partial "warning"
+  for src in "$tree"/[0-9][0-9]-*/*.c; do
+    [ -x "${src%.c}" ]
+  done
+}
