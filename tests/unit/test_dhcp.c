@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../common/dhcp.h"
@@ -505,6 +506,39 @@ START_TEST(small_prefixes_accept_edge_hosts)
 }
 END_TEST
 
+START_TEST(every_single_byte_corruption_is_safe)
+{
+    /* Each byte of a good ACK set to 0x00, 0xff and its bit flip, at every length:
+     * the parser may accept or refuse, but never reads past len (ASan checks that
+     * under make test SANITIZE=1), and a success is always a usable lease. */
+    uint8_t good[DHCP_MSG_MAX], b[DHCP_MSG_MAX];
+    struct dhcp_reply r;
+    struct fake f = good_offer();
+    f.type = DHCPACK;
+    size_t len = build_fake(good, &f);
+    const uint8_t vals[] = {0x00, 0xff, 0x80};
+    for (size_t pos = 0; pos < len; pos++) {
+        for (size_t v = 0; v < sizeof(vals); v++) {
+            memcpy(b, good, len);
+            b[pos] = v == 2 ? (uint8_t)(b[pos] ^ 0x80) : vals[v];
+            uint8_t *copy = malloc(len); /* exact size: an overread is an ASan error */
+            ck_assert_ptr_nonnull(copy);
+            memcpy(copy, b, len);
+            const char *why = NULL;
+            int rc = parse(copy, len, &r, &why);
+            if (rc == 0) {
+                ck_assert_uint_ne(r.yiaddr.s_addr, 0);
+                ck_assert_int_ge(r.prefix, 1);
+                ck_assert_uint_ne(r.lease_time, 0);
+            } else {
+                ck_assert_ptr_nonnull(why);
+            }
+            free(copy);
+        }
+    }
+}
+END_TEST
+
 /* ---- masks and names ---- */
 
 START_TEST(mask_to_prefix)
@@ -764,6 +798,7 @@ Suite *suite_dhcp(void)
     tcase_add_test(bad, wrong_option_lengths_rejected);
     tcase_add_test(bad, foreign_xid_ignored);
     tcase_add_test(bad, foreign_chaddr_ignored);
+    tcase_add_test(bad, every_single_byte_corruption_is_safe);
     suite_add_tcase(s, bad);
 
     TCase *inval = tcase_create("unusable leases");
