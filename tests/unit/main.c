@@ -16,7 +16,16 @@ void unit_add_root_tcase(Suite *s, TCase *tc, int n)
 
 /* One line per suite: a new common/ module adds its suite here and in suites.h. */
 static Suite *(*const suites[])(void) = {
-    suite_err, suite_narrate, suite_spawn, suite_procfs, suite_mounts, suite_args, suite_dnsmasq,
+    // clang-format off
+    suite_err,
+    suite_narrate,
+    suite_spawn,
+    suite_procfs,
+    suite_mounts,
+    suite_args,
+    suite_dnsmasq,
+    suite_dhcp,
+    // clang-format on
 };
 
 int main(void)

@@ -13,6 +13,9 @@ Suite *suite_procfs(void);
 Suite *suite_mounts(void);
 Suite *suite_args(void);
 Suite *suite_dnsmasq(void);
+Suite *suite_dhcp(void);
+/* test_dhcp_lab.c: dhcp_acquire() against dnsmasq, added to the dhcp suite. */
+void dhcp_lab_tcases(Suite *s);
 
 /* Tests that need root (they create namespaces) are added only when we are root;
  * main.c reports the ones left out as skipped, with the reason. */

@@ -1,0 +1,247 @@
+/* test_dhcp_lab.c - dhcp_acquire() against a real dnsmasq, on a throwaway LAN.
+ *
+ * The LAN is two network namespaces made for this run and nothing else:
+ *   nslab-dhs<pid>: dsrv 10.77.0.1/24, dnsmasq (DHCP only: --port=0 turns DNS off)
+ *   nslab-dhc<pid>: dcli (the client, no address), and dlone, a veth whose peer
+ *                   nobody listens on, for the timeout test
+ * dnsmasq keeps its pid, lease and log files in a temporary directory.  --no-ping:
+ * by default dnsmasq pings an address before its first offer of it and waits up to
+ * 3 s (PING_WAIT in its config.h) for an answer; on a LAN we just built nobody can
+ * hold the address, and the wait would only measure dnsmasq.  The test
+ * thread enters the client namespace with setns() around each call and comes back,
+ * so nothing is ever sent outside the two namespaces.  Root only.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../common/dhcp.h"
+#include "../../common/narrate.h"
+#include "suites.h"
+
+#define CLIENT_MAC "02:00:5e:77:00:01"
+
+static char ns_srv[32], ns_cli[32], dir[64];
+static bool lab_ok;
+
+static int sh(const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+static void lab_setup(void)
+{
+    snprintf(ns_srv, sizeof(ns_srv), "nslab-dhs%d", (int)getpid());
+    snprintf(ns_cli, sizeof(ns_cli), "nslab-dhc%d", (int)getpid());
+    snprintf(dir, sizeof(dir), "/tmp/nslab-dhcp.XXXXXX");
+    lab_ok = mkdtemp(dir) != NULL && chmod(dir, 0755) == 0 &&
+             sh("ip netns add %s && ip netns add %s", ns_srv, ns_cli) == 0 &&
+             sh("ip -n %s link add dsrv type veth peer name dcli netns %s", ns_srv, ns_cli) == 0 &&
+             sh("ip -n %s link set dcli address " CLIENT_MAC, ns_cli) == 0 &&
+             sh("ip -n %s addr add 10.77.0.1/24 dev dsrv && ip -n %s link set dsrv up", ns_srv,
+                ns_srv) == 0 &&
+             sh("ip -n %s link set dcli up", ns_cli) == 0 &&
+             sh("ip -n %s link add dlone type veth peer name dlonep && ip -n %s link set dlone up"
+                " && ip -n %s link set dlonep up",
+                ns_cli, ns_cli, ns_cli) == 0 &&
+             sh("ip netns exec %s dnsmasq --conf-file=/dev/null --port=0 --interface=dsrv"
+                " --bind-interfaces --dhcp-range=10.77.0.50,10.77.0.99,255.255.255.0,2m"
+                " --dhcp-option=3,10.77.0.1 --dhcp-leasefile=%s/leases --pid-file=%s/pid"
+                " --log-facility=%s/log --log-dhcp --no-ping",
+                ns_srv, dir, dir, dir) == 0;
+}
+
+static void lab_teardown(void)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/pid", dir);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    /* dnsmasq daemonized, so it is not our child: wait for it to be gone. */
+    if (pid > 0 && kill(pid, SIGTERM) == 0)
+        for (int i = 0; i < 200 && kill(pid, 0) == 0; i++)
+            usleep(10000);
+    sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns_srv, ns_cli);
+    if (dir[0])
+        sh("rm -rf %s", dir);
+}
+
+/* setns() into the client's namespace; returns the fd to come back with. */
+static int enter_client(void)
+{
+    char path[64];
+    int back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(back, 0);
+    snprintf(path, sizeof(path), "/run/netns/%s", ns_cli);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(setns(fd, CLONE_NEWNET), 0);
+    close(fd);
+    return back;
+}
+
+static void leave_client(int back)
+{
+    ck_assert_int_eq(setns(back, CLONE_NEWNET), 0);
+    close(back);
+}
+
+static char *narration;
+static size_t narration_len;
+static FILE *narration_f;
+
+static void listen_narration(void)
+{
+    narration_f = open_memstream(&narration, &narration_len);
+    narrate_set_stream(narration_f);
+    narrate_init("dhcp", false);
+}
+
+static const char *heard(void)
+{
+    fclose(narration_f);
+    narrate_set_stream(NULL);
+    return narration;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Waits up to 2 s for dnsmasq's lease file to hold needle: it writes the file just
+ * after sending the ACK, so the client may be a little ahead of it. */
+static bool lease_file_has(const char *needle)
+{
+    char path[128], buf[4096];
+    snprintf(path, sizeof(path), "%s/leases", dir);
+    for (int i = 0; i < 200; i++) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+            fclose(f);
+            buf[n] = '\0';
+            if (strstr(buf, needle))
+                return true;
+        }
+        usleep(10000);
+    }
+    return false;
+}
+
+START_TEST(lease_from_dnsmasq)
+{
+    ck_assert_msg(lab_ok, "could not build the lab LAN (ip netns, veth, dnsmasq)");
+    struct dhcp_lease l;
+    listen_narration();
+    int back = enter_client();
+    int r = dhcp_acquire("dcli", NULL, 3000, &l);
+    leave_client(back);
+    const char *said = heard();
+    ck_assert_msg(r == 0, "dhcp_acquire: %s\n%s", strerror(-r), said);
+
+    uint32_t a = ntohl(l.addr.s_addr);
+    ck_assert_msg(a >= 0x0a4d0032 && a <= 0x0a4d0063, "%s not in the range", inet_ntoa(l.addr));
+    ck_assert_str_eq(inet_ntoa(l.mask), "255.255.255.0");
+    ck_assert_int_eq(l.prefix, 24);
+    ck_assert_str_eq(inet_ntoa(l.router), "10.77.0.1");
+    ck_assert_str_eq(inet_ntoa(l.server), "10.77.0.1");
+    ck_assert_uint_eq(l.lease_time, 120);
+    ck_assert_int_eq(l.n_dns, 0); /* --port=0: dnsmasq offers no DNS */
+    ck_assert_int_ge(l.attempts, 2);
+    ck_assert_int_gt(l.elapsed_us, 0);
+
+    /* The four messages, in order, in the narration. */
+    const char *d = strstr(said, "DHCPDISCOVER xid");
+    const char *o = d ? strstr(d, "DHCPOFFER xid") : NULL;
+    const char *q = o ? strstr(o, "DHCPREQUEST xid") : NULL;
+    const char *k = q ? strstr(q, "DHCPACK xid") : NULL;
+    ck_assert_msg(k, "narration lacks the four messages in order:\n%s", said);
+    ck_assert_ptr_nonnull(strstr(said, "~ dhclient -1 -v dcli"));
+    ck_assert_ptr_nonnull(strstr(said, "from " CLIENT_MAC));
+
+    /* The server's side: its lease file names our MAC and the address. */
+    ck_assert_msg(lease_file_has(CLIENT_MAC), "dnsmasq's lease file does not list " CLIENT_MAC);
+    ck_assert(lease_file_has(inet_ntoa(l.addr)));
+}
+END_TEST
+
+START_TEST(second_lease_is_the_same_address)
+{
+    ck_assert_msg(lab_ok, "could not build the lab LAN (ip netns, veth, dnsmasq)");
+    struct dhcp_lease l1, l2;
+    narrate_init("dhcp", true);
+    int back = enter_client();
+    ck_assert_int_eq(dhcp_acquire("dcli", NULL, 3000, &l1), 0);
+    ck_assert_int_eq(dhcp_acquire("dcli", NULL, 3000, &l2), 0);
+    leave_client(back);
+    ck_assert_uint_eq(l1.addr.s_addr, l2.addr.s_addr);
+    ck_assert_uint_ne(l1.xid, l2.xid);
+}
+END_TEST
+
+START_TEST(no_server_gives_up_in_time)
+{
+    ck_assert_msg(lab_ok, "could not build the lab LAN (ip netns, veth, dnsmasq)");
+    struct dhcp_lease l;
+    struct timespec t0;
+    listen_narration();
+    int back = enter_client();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int r = dhcp_acquire("dlone", NULL, 800, &l);
+    long ms = ms_since(&t0);
+    leave_client(back);
+    const char *said = heard();
+    ck_assert_int_eq(r, -ETIMEDOUT);
+    ck_assert_msg(ms >= 790 && ms < 1300, "gave up after %ld ms, bound 800 ms", ms);
+    /* 0, 250, 750 ms: the first DISCOVER and two retransmissions */
+    ck_assert_msg(strstr(said, "again DHCPDISCOVER"), "no retransmission:\n%s", said);
+    ck_assert_ptr_nonnull(strstr(said, "within 800 ms"));
+}
+END_TEST
+
+START_TEST(unknown_interface_is_enodev)
+{
+    struct dhcp_lease l;
+    ck_assert_int_eq(dhcp_acquire("nslab-nosuch0", NULL, 100, &l), -ENODEV);
+    ck_assert_int_eq(dhcp_acquire("", NULL, 100, &l), -EINVAL);
+    ck_assert_int_eq(dhcp_acquire("lo", NULL, -1, &l), -EINVAL);
+}
+END_TEST
+
+void dhcp_lab_tcases(Suite *s)
+{
+    TCase *args = tcase_create("acquire arguments");
+    tcase_add_test(args, unknown_interface_is_enodev);
+    suite_add_tcase(s, args);
+
+    TCase *lab = tcase_create("dnsmasq lab (root)");
+    tcase_add_unchecked_fixture(lab, lab_setup, lab_teardown);
+    tcase_set_timeout(lab, 30);
+    tcase_add_test(lab, lease_from_dnsmasq);
+    tcase_add_test(lab, second_lease_is_the_same_address);
+    tcase_add_test(lab, no_server_gives_up_in_time);
+    unit_add_root_tcase(s, lab, 3);
+}
