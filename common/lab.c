@@ -143,8 +143,8 @@ int lab_save(const struct lab *lab)
     FILE *f = fopen(tmp, "we");
     if (!f)
         return -errno;
-    fprintf(f, "# what '%s up' created; '%s down' removes it\nowner %s\n", lab->owner,
-            lab->owner, lab->owner);
+    fprintf(f, "# what '%s up' created; '%s down' removes it\nowner %s\n", lab->owner, lab->owner,
+            lab->owner);
     for (int i = 0; i < lab->n; i++)
         if (lab_format_obj(&lab->obj[i], line, sizeof(line)) >= 0)
             fprintf(f, "%s\n", line);
@@ -285,8 +285,9 @@ static uint64_t proc_start_time(pid_t pid)
     /* Field 22; the command name (field 2) may hold spaces, so count after its ')'. */
     char *p = strrchr(buf, ')');
     unsigned long long t = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-                            "%*d %*d %llu",
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                     "%*d %*d %llu",
                      &t) != 1)
         return 0;
     return t;
@@ -343,8 +344,7 @@ int lab_remove_state(struct lab *lab)
     return 0;
 }
 
-void lab_subcommand(int argc, char *argv[], int optind, const char **sub, char ***rest,
-                    int *nrest)
+void lab_subcommand(int argc, char *argv[], int optind, const char **sub, char ***rest, int *nrest)
 {
     *sub = optind < argc ? argv[optind] : NULL;
     int first = optind < argc ? optind + 1 : argc;

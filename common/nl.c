@@ -414,8 +414,8 @@ int nl_dump_routes4(struct nl *nl, void (*fn)(const struct nl_route4 *, void *),
 
 const char *nl_operstate_name(int operstate)
 {
-    static const char *const names[] = {"UNKNOWN", "NOTPRESENT",     "DOWN",   "LOWERLAYERDOWN",
-                                        "TESTING", "DORMANT", "UP"};
+    static const char *const names[] = {"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+                                        "TESTING", "DORMANT",    "UP"};
     return operstate >= 0 && operstate < 7 ? names[operstate] : "UNKNOWN";
 }
 
@@ -491,8 +491,12 @@ int nl_format_link(char *buf, size_t size, const struct nl_link *l, const char *
         unsigned int bit;
         const char *name;
     } flags[] = {
-        {IFF_LOOPBACK, "LOOPBACK"}, {IFF_BROADCAST, "BROADCAST"}, {IFF_POINTOPOINT, "POINTOPOINT"},
-        {IFF_MULTICAST, "MULTICAST"}, {IFF_NOARP, "NOARP"},         {IFF_UP, "UP"},
+        {IFF_LOOPBACK, "LOOPBACK"},
+        {IFF_BROADCAST, "BROADCAST"},
+        {IFF_POINTOPOINT, "POINTOPOINT"},
+        {IFF_MULTICAST, "MULTICAST"},
+        {IFF_NOARP, "NOARP"},
+        {IFF_UP, "UP"},
         {IFF_LOWER_UP, "LOWER_UP"},
     };
     struct out o = {buf, size, 0, false};
