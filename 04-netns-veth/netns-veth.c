@@ -248,7 +248,7 @@ static int cmd_down(void)
 static bool up_running;
 static void up_rollback(void)
 {
-    if (!up_running)
+    if (!up_running || lab.n == 0)
         return;
     up_running = false;
     narrate_note("up failed: removing what it made");

@@ -23,7 +23,7 @@ int lab_format_obj(const struct lab_obj *o, char *buf, size_t size)
     int n;
     switch (o->kind) {
     case LAB_NETNS:
-        n = snprintf(buf, size, "netns %s %" PRIu64, o->name, o->id);
+        n = snprintf(buf, size, "netns %s %" PRIu64 " %" PRIu64, o->name, o->id, o->id2);
         break;
     case LAB_LINK:
         n = snprintf(buf, size, "link %s %s", o->name, o->netns);
@@ -47,7 +47,7 @@ int lab_parse_obj(const char *line, struct lab_obj *o)
     if (sscanf(line, "%15s", kind) != 1)
         return -EBADMSG;
     if (!strcmp(kind, "netns")) {
-        if (sscanf(line, "netns %63s %" SCNu64 " %1s", name, &id, extra) != 2)
+        if (sscanf(line, "netns %63s %" SCNu64 " %" SCNu64 " %1s", name, &id, &id2, extra) != 3)
             return -EBADMSG;
         o->kind = LAB_NETNS;
     } else if (!strcmp(kind, "link")) {
@@ -211,7 +211,7 @@ int lab_netns_add(struct lab *lab, const char *name)
 {
     char path[256];
     int r, i;
-    uint64_t ino;
+    uint64_t ino, cookie;
     if ((r = netns_path(name, path, sizeof(path))) < 0)
         return r;
     /* Taken: someone else's namespace (or a leftover of another lab); hands off. */
@@ -223,9 +223,9 @@ int lab_netns_add(struct lab *lab, const char *name)
         lab_forget_last(lab);
         return r;
     }
-    if ((r = netns_inode(name, &ino)) < 0)
+    if ((r = netns_inode(name, &ino)) < 0 || (r = netns_cookie(name, &cookie)) < 0)
         return r;
-    return lab_confirm(lab, i, ino, 0);
+    return lab_confirm(lab, i, ino, cookie);
 }
 
 int lab_netns_check(const struct lab *lab, const char *name)
@@ -243,7 +243,13 @@ int lab_netns_check(const struct lab *lab, const char *name)
         return 0;
     if (r < 0)
         return r;
-    return ino == lab->obj[i].id ? 0 : -ESTALE;
+    if (ino != lab->obj[i].id)
+        return -ESTALE;
+    /* Same inode can still be another namespace: the kernel reuses inode numbers. */
+    uint64_t cookie;
+    if ((r = netns_cookie(name, &cookie)) < 0)
+        return r;
+    return cookie == lab->obj[i].id2 ? 0 : -ESTALE;
 }
 
 static int undo_link(struct lab *lab, const struct lab_obj *o)

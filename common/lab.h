@@ -7,12 +7,12 @@
  * every object in reverse order, so it works after a complete `up`, after an `up` that
  * failed, and after one that was killed halfway.  An object with the same name that
  * the lab did not create is never touched: `up` refuses to start when a name is
- * taken, and `down` checks each namespace's inode before deleting it.
+ * taken, and `down` checks each namespace's identity before deleting it.
  *
  * The state file is plain text, one object a line, for a student to read:
  *   owner 04-netns-veth
- *   netns nslab-host 4026532290
- *   netns ns1 4026532351
+ *   netns nslab-host 4026532290 8193          (inode, cookie: see netns_cookie)
+ *   netns ns1 4026532351 8194
  *   link veth0 nslab-host
  *   proc dnsmasq 4242 987654 nslab-lan       (pid, start time, namespace)
  *
@@ -30,7 +30,7 @@
 #define LAB_NAME_MAX  64
 
 enum lab_kind {
-    LAB_NETNS, /* name: /run/netns/NAME; id: its inode (0 until made) */
+    LAB_NETNS, /* name: /run/netns/NAME; id: its inode, id2: its cookie (0 until made) */
     LAB_LINK,  /* name: the link; netns: the lab namespace it was created in */
     LAB_PROC,  /* name: what it is; id: pid; id2: start time; netns: where it runs */
 };
@@ -83,7 +83,7 @@ int lab_confirm(struct lab *lab, int i, uint64_t id, uint64_t id2);
  * is already there, since then it is not ours. */
 int lab_netns_add(struct lab *lab, const char *name);
 
-/* Is the lab's namespace NAME still the one it created (same inode)?  0 yes;
+/* Is the lab's namespace NAME still the one it created (same inode and cookie)?  0 yes;
  * -ENOENT gone; -ESTALE replaced by someone else's. */
 int lab_netns_check(const struct lab *lab, const char *name);
 

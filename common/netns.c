@@ -9,11 +9,15 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
 #endif
@@ -144,6 +148,26 @@ int netns_enter(const char *name, int *back)
     }
     *back = b;
     return 0;
+}
+
+int netns_cookie(const char *name, uint64_t *cookie)
+{
+    int back, r = netns_enter(name, &back);
+    if (r < 0)
+        return r;
+    /* Any socket made inside tells the cookie of its namespace. */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        r = -errno;
+    r = netns_leave(back) < 0 && r == 0 ? -errno : r;
+    if (fd < 0)
+        return r;
+    socklen_t len = sizeof(*cookie);
+    *cookie = 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0 && errno != ENOPROTOOPT)
+        r = r ? r : -errno;
+    close(fd);
+    return r;
 }
 
 int netns_leave(int back)

@@ -39,6 +39,11 @@ int netns_open(const char *name);
  * -EINVAL when /run/netns/NAME is not a mounted namespace (a half-made one). */
 int netns_inode(const char *name, uint64_t *ino);
 
+/* The namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): a 64-bit number never given
+ * to another namespace, unlike an inode number, which the kernel reuses as soon as a
+ * namespace dies.  *cookie is 0 on kernels without it. */
+int netns_cookie(const char *name, uint64_t *cookie);
+
 /* Moves the calling thread into the namespace (setns) and stores, in *back, an fd
  * on the one it was in, for netns_leave.  Sockets opened in between stay in NAME. */
 int netns_enter(const char *name, int *back);

@@ -13,7 +13,7 @@
 
 START_TEST(lines_round_trip)
 {
-    const char *lines[] = {"netns ns1 4026532290", "link veth0 nslab-host",
+    const char *lines[] = {"netns ns1 4026532290 8193", "link veth0 nslab-host",
                            "proc dnsmasq 4242 987654 nslab-lan"};
     for (size_t i = 0; i < 3; i++) {
         struct lab_obj o;
@@ -28,9 +28,14 @@ END_TEST
 START_TEST(bad_lines_are_refused)
 {
     struct lab_obj o;
-    const char *bad[] = {
-        "",          "netns", "netns ns1", "netns ns1 12 extra", "link veth0", "route 10.0.0.0/8",
-        "proc x 1 2"};
+    const char *bad[] = {"",
+                         "netns",
+                         "netns ns1",
+                         "netns ns1 12",
+                         "netns ns1 12 3 extra",
+                         "link veth0",
+                         "route 10.0.0.0/8",
+                         "proc x 1 2"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(lab_parse_obj(bad[i], &o) == -EBADMSG, "accepted '%s'", bad[i]);
 }
