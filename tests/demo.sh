@@ -11,6 +11,10 @@ for prog in "$@"; do
       say "Stage 01: ps in a new PID namespace sees itself as PID 1 and nothing of the host."
       "$prog" -- ps auxw
       ;;
+    04-netns-veth/netns-veth)
+      say "Stage 04: namespaces nslab-host (the article's host) and ns1, joined by a veth pair over netlink; a ping each way, then down."
+      "$prog"
+      ;;
     *)
       say "Stage ${prog%%-*}: its demo."
       "$prog"
