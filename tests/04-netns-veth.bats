@@ -85,6 +85,7 @@ veth1"
   run "$NV" -q "${OPTS[@]}" exec -- sh -c 'exit 5'
   assert_equal "$status" 5
   run -127 --separate-stderr "$NV" -q "${OPTS[@]}" exec -- /nonexistent/cmd
+  # shellcheck disable=SC2154 # set by run --separate-stderr
   assert_equal "$stderr" "04-netns-veth: ip netns exec $N /nonexistent/cmd: No such file or directory"
 }
 
