@@ -350,10 +350,11 @@ int lab_remove_state(struct lab *lab)
     return 0;
 }
 
-void lab_subcommand(int argc, char *argv[], int optind, const char **sub, char ***rest, int *nrest)
+void lab_subcommand(int argc, char *argv[], int first_arg, const char **sub, char ***rest,
+                    int *nrest)
 {
-    *sub = optind < argc ? argv[optind] : NULL;
-    int first = optind < argc ? optind + 1 : argc;
+    *sub = first_arg < argc ? argv[first_arg] : NULL;
+    int first = first_arg < argc ? first_arg + 1 : argc;
     *rest = &argv[first];
     *nrest = argc - first;
 }

@@ -104,6 +104,7 @@ void lab_test_hook(void);
  * '+') has moved the words that are not options to argv[optind..], in order, and left
  * what follows "--" at the end.  The first is the subcommand (NULL when there is
  * none); *rest and *nrest are the words after it. */
-void lab_subcommand(int argc, char *argv[], int optind, const char **sub, char ***rest, int *nrest);
+void lab_subcommand(int argc, char *argv[], int first_arg, const char **sub, char ***rest,
+                    int *nrest);
 
 #endif
