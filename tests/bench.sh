@@ -37,4 +37,9 @@ echo "median of $RUNS alternated runs each (BENCH_RUNS=N to change)"
 bench "01 pid-ns vs unshare --mount-proc" 1.0 \
   "01-pid-ns/pid-ns -q -- true" \
   "unshare --pid --fork --mount-proc true"
+# 04: the same lab built and removed; names of our own, so nothing else is touched.
+bh="nslab-bench-h$$" bn="nslab-bench-n$$"
+bench "04 netns-veth up+down vs ip" 0.2 \
+  "04-netns-veth/netns-veth -q --host-ns $bh --ns $bn up && 04-netns-veth/netns-veth -q --host-ns $bh --ns $bn down" \
+  "tests/netns-veth-by-hand.sh up $bh $bn && tests/netns-veth-by-hand.sh down $bh $bn"
 exit "$missed"

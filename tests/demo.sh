@@ -27,6 +27,10 @@ for prog in "$@"; do
       intro "Stage 01: ps in a new PID namespace sees only itself, as PID 1."
       "$prog" -- ps auxw
       ;;
+    04-netns-veth/netns-veth)
+      say "Stage 04: namespaces nslab-host (the article's host) and ns1, joined by a veth pair over netlink; a ping each way, then down."
+      "$prog"
+      ;;
     *)
       intro "Stage ${prog%%-*}: its demo."
       "$prog"

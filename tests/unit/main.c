@@ -25,6 +25,10 @@ static Suite *(*const suites[])(void) = {
     suite_args,
     suite_dnsmasq,
     suite_dhcp,
+    suite_validate,
+    suite_nl,
+    suite_netns,
+    suite_lab,
     // clang-format on
 };
 

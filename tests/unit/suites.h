@@ -16,6 +16,10 @@ Suite *suite_dnsmasq(void);
 Suite *suite_dhcp(void);
 /* test_dhcp_lab.c: dhcp_acquire() against dnsmasq, added to the dhcp suite. */
 void dhcp_lab_tcases(Suite *s);
+Suite *suite_validate(void);
+Suite *suite_nl(void);
+Suite *suite_netns(void);
+Suite *suite_lab(void);
 
 /* Tests that need root (they create namespaces) are added only when we are root;
  * main.c reports the ones left out as skipped, with the reason. */

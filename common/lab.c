@@ -1,0 +1,360 @@
+/* lab.c - the state file of a lab, and undoing what it lists. */
+#define _GNU_SOURCE
+#include "lab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "narrate.h"
+#include "netns.h"
+#include "nl.h"
+
+int lab_format_obj(const struct lab_obj *o, char *buf, size_t size)
+{
+    int n;
+    switch (o->kind) {
+    case LAB_NETNS:
+        n = snprintf(buf, size, "netns %s %" PRIu64 " %" PRIu64, o->name, o->id, o->id2);
+        break;
+    case LAB_LINK:
+        n = snprintf(buf, size, "link %s %s", o->name, o->netns);
+        break;
+    case LAB_PROC:
+        n = snprintf(buf, size, "proc %s %" PRIu64 " %" PRIu64 " %s", o->name, o->id, o->id2,
+                     o->netns);
+        break;
+    default:
+        return -EINVAL;
+    }
+    return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
+int lab_parse_obj(const char *line, struct lab_obj *o)
+{
+    char kind[16], name[LAB_NAME_MAX], netns[LAB_NAME_MAX], extra[2];
+    uint64_t id = 0, id2 = 0;
+    memset(o, 0, sizeof(*o));
+    /* %63s: the buffers are LAB_NAME_MAX (64) bytes; a longer name is corruption. */
+    if (sscanf(line, "%15s", kind) != 1)
+        return -EBADMSG;
+    if (!strcmp(kind, "netns")) {
+        if (sscanf(line, "netns %63s %" SCNu64 " %" SCNu64 " %1s", name, &id, &id2, extra) != 3)
+            return -EBADMSG;
+        o->kind = LAB_NETNS;
+    } else if (!strcmp(kind, "link")) {
+        if (sscanf(line, "link %63s %63s %1s", name, netns, extra) != 2)
+            return -EBADMSG;
+        o->kind = LAB_LINK;
+        snprintf(o->netns, sizeof(o->netns), "%s", netns);
+    } else if (!strcmp(kind, "proc")) {
+        if (sscanf(line, "proc %63s %" SCNu64 " %" SCNu64 " %63s %1s", name, &id, &id2, netns,
+                   extra) != 4)
+            return -EBADMSG;
+        o->kind = LAB_PROC;
+        snprintf(o->netns, sizeof(o->netns), "%s", netns);
+    } else {
+        return -EBADMSG;
+    }
+    snprintf(o->name, sizeof(o->name), "%s", name);
+    o->id = id;
+    o->id2 = id2;
+    return 0;
+}
+
+int lab_open(struct lab *lab, const char *owner, const char *name)
+{
+    memset(lab, 0, sizeof(*lab));
+    lab->lock_fd = -1;
+    snprintf(lab->owner, sizeof(lab->owner), "%s", owner);
+    int n = snprintf(lab->path, sizeof(lab->path), "%s/%s.state", LAB_STATE_DIR, name);
+    if (n < 0 || (size_t)n >= sizeof(lab->path))
+        return -ENAMETOOLONG;
+    FILE *f = fopen(lab->path, "re");
+    if (!f)
+        return errno == ENOENT ? 0 : -errno;
+    char line[256], who[LAB_NAME_MAX] = "";
+    int r = 1;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        if (sscanf(line, "owner %63s", who) == 1)
+            continue;
+        if (lab->n >= LAB_MAX_OBJS || lab_parse_obj(line, &lab->obj[lab->n]) < 0) {
+            r = -EBADMSG;
+            break;
+        }
+        lab->n++;
+    }
+    fclose(f);
+    if (r > 0 && strcmp(who, owner) != 0)
+        r = who[0] ? -EBUSY : -EBADMSG;
+    return r;
+}
+
+int lab_lock(struct lab *lab)
+{
+    if (mkdir(LAB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    lab->lock_fd = open(LAB_STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lab->lock_fd < 0)
+        return -errno;
+    while (flock(lab->lock_fd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            int e = errno;
+            close(lab->lock_fd);
+            lab->lock_fd = -1;
+            return -e;
+        }
+    return 0;
+}
+
+void lab_unlock(struct lab *lab)
+{
+    if (lab->lock_fd >= 0)
+        close(lab->lock_fd); /* closing the last fd releases the flock */
+    lab->lock_fd = -1;
+}
+
+static int save_count;
+
+void lab_test_hook(void)
+{
+    const char *s = getenv("NSLAB_KILL_AFTER_SAVE");
+    if (s && atoi(s) == save_count)
+        raise(SIGKILL);
+}
+
+int lab_save(const struct lab *lab)
+{
+    char tmp[sizeof(lab->path) + 8], line[256];
+    if (mkdir(LAB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    snprintf(tmp, sizeof(tmp), "%s.new", lab->path);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return -errno;
+    fprintf(f, "# what '%s up' created; '%s down' removes it\nowner %s\n", lab->owner, lab->owner,
+            lab->owner);
+    for (int i = 0; i < lab->n; i++)
+        if (lab_format_obj(&lab->obj[i], line, sizeof(line)) >= 0)
+            fprintf(f, "%s\n", line);
+    /* fflush before fclose, to see a write error (ENOSPC) there. */
+    if (fflush(f) != 0 || ferror(f)) {
+        int e = errno;
+        fclose(f);
+        unlink(tmp);
+        return -e;
+    }
+    if (fclose(f) != 0 || rename(tmp, lab->path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return -e;
+    }
+    save_count++;
+    lab_test_hook();
+    return 0;
+}
+
+int lab_find(const struct lab *lab, enum lab_kind kind, const char *name)
+{
+    for (int i = 0; i < lab->n; i++)
+        if (lab->obj[i].kind == kind && !strcmp(lab->obj[i].name, name))
+            return i;
+    return -ENOENT;
+}
+
+int lab_record(struct lab *lab, enum lab_kind kind, const char *name, const char *netns)
+{
+    if (lab->n >= LAB_MAX_OBJS)
+        return -ENOSPC;
+    if (strlen(name) >= LAB_NAME_MAX || (netns && strlen(netns) >= LAB_NAME_MAX))
+        return -ENAMETOOLONG;
+    struct lab_obj *o = &lab->obj[lab->n];
+    memset(o, 0, sizeof(*o));
+    o->kind = kind;
+    snprintf(o->name, sizeof(o->name), "%s", name);
+    snprintf(o->netns, sizeof(o->netns), "%s", netns ? netns : "-");
+    lab->n++;
+    int r = lab_save(lab);
+    if (r < 0) {
+        lab->n--;
+        return r;
+    }
+    return lab->n - 1;
+}
+
+int lab_forget_last(struct lab *lab)
+{
+    if (lab->n > 0)
+        lab->n--;
+    return lab_save(lab);
+}
+
+int lab_confirm(struct lab *lab, int i, uint64_t id, uint64_t id2)
+{
+    lab->obj[i].id = id;
+    lab->obj[i].id2 = id2;
+    return lab_save(lab);
+}
+
+int lab_netns_add(struct lab *lab, const char *name)
+{
+    char path[256];
+    int r, i;
+    uint64_t ino, cookie;
+    if ((r = netns_path(name, path, sizeof(path))) < 0)
+        return r;
+    /* Taken: someone else's namespace (or a leftover of another lab); hands off. */
+    if (access(path, F_OK) == 0)
+        return -EEXIST;
+    if ((i = lab_record(lab, LAB_NETNS, name, NULL)) < 0)
+        return i;
+    if ((r = netns_add(name)) < 0) {
+        lab_forget_last(lab);
+        return r;
+    }
+    if ((r = netns_inode(name, &ino)) < 0 || (r = netns_cookie(name, &cookie)) < 0)
+        return r;
+    return lab_confirm(lab, i, ino, cookie);
+}
+
+int lab_netns_check(const struct lab *lab, const char *name)
+{
+    int i = lab_find(lab, LAB_NETNS, name);
+    uint64_t ino;
+    if (i < 0)
+        return -ESTALE;
+    int r = netns_inode(name, &ino);
+    if (r == -ENOENT)
+        return r;
+    /* Not recorded yet: `up` was stopped between creating it and writing its inode.
+     * The name was free when we recorded it, so what is there is ours. */
+    if (lab->obj[i].id == 0)
+        return 0;
+    if (r < 0)
+        return r;
+    if (ino != lab->obj[i].id)
+        return -ESTALE;
+    /* Same inode can still be another namespace: the kernel reuses inode numbers. */
+    uint64_t cookie;
+    if ((r = netns_cookie(name, &cookie)) < 0)
+        return r;
+    return cookie == lab->obj[i].id2 ? 0 : -ESTALE;
+}
+
+static int undo_link(struct lab *lab, const struct lab_obj *o)
+{
+    struct nl nl;
+    char buf[NL_BUFSIZE];
+    int back, r;
+    /* The link lives in a lab namespace; gone with it when that is gone. */
+    r = lab_netns_check(lab, o->netns);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    if ((r = netns_enter(o->netns, &back)) < 0)
+        return r == -ENOENT ? 0 : r;
+    r = nl_open(&nl);
+    int rl = netns_leave(back);
+    if (r < 0)
+        return r;
+    if (rl < 0) {
+        nl_close(&nl);
+        return rl;
+    }
+    r = nl_request(&nl, nl_msg_link_del(buf, o->name));
+    nl_close(&nl);
+    return r == -ENODEV ? 0 : r;
+}
+
+static uint64_t proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Field 22; the command name (field 2) may hold spaces, so count after its ')'. */
+    char *p = strrchr(buf, ')');
+    unsigned long long t = 0;
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                     "%*d %*d %llu",
+                     &t) != 1)
+        return 0;
+    return t;
+}
+
+static int undo_proc(const struct lab_obj *o)
+{
+    pid_t pid = (pid_t)o->id;
+    /* A pid can be reused: only the process with the recorded start time is ours. */
+    if (pid <= 0 || proc_start_time(pid) != o->id2)
+        return 0;
+    if (kill(pid, SIGTERM) < 0)
+        return errno == ESRCH ? 0 : -errno;
+    for (int i = 0; i < 100; i++) {
+        if (proc_start_time(pid) != o->id2)
+            return 0;
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    return kill(pid, SIGKILL) < 0 && errno != ESRCH ? -errno : 0;
+}
+
+int lab_undo(struct lab *lab, int i, char *shell, size_t size)
+{
+    const struct lab_obj *o = &lab->obj[i];
+    int r;
+    switch (o->kind) {
+    case LAB_LINK:
+        snprintf(shell, size, "ip -n %s link del %s", o->netns, o->name);
+        narrate_op(shell, "RTM_DELLINK %s (in %s)", o->name, o->netns);
+        return undo_link(lab, o);
+    case LAB_NETNS:
+        snprintf(shell, size, "ip netns del %s", o->name);
+        narrate_op(shell, "umount2(%s/%s, MNT_DETACH), unlink", NETNS_RUN_DIR, o->name);
+        r = lab_netns_check(lab, o->name);
+        if (r == -ENOENT)
+            return 0;
+        if (r < 0)
+            return r;
+        r = netns_del(o->name);
+        return r == -ENOENT ? 0 : r;
+    case LAB_PROC:
+        snprintf(shell, size, "kill %" PRIu64, o->id);
+        narrate_op(shell, "kill(%" PRIu64 ", SIGTERM) (%s)", o->id, o->name);
+        return undo_proc(o);
+    }
+    return -EINVAL;
+}
+
+int lab_remove_state(struct lab *lab)
+{
+    if (unlink(lab->path) < 0 && errno != ENOENT)
+        return -errno;
+    lab->n = 0;
+    return 0;
+}
+
+void lab_subcommand(int argc, char *argv[], int first_arg, const char **sub, char ***rest,
+                    int *nrest)
+{
+    *sub = first_arg < argc ? argv[first_arg] : NULL;
+    int first = first_arg < argc ? first_arg + 1 : argc;
+    *rest = &argv[first];
+    *nrest = argc - first;
+}

@@ -1,0 +1,247 @@
+/* netns.c - ip netns add / del / exec, with the same files and mounts as iproute2. */
+#define _GNU_SOURCE
+#include "netns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+int netns_path(const char *name, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s/%s", NETNS_RUN_DIR, name);
+    return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* /run/netns must be a shared mount point: then a namespace mounted there later is
+ * also seen by every mount namespace made since (an `ip netns exec` shell, say).
+ * Mark it shared; the first time it is not yet a mount point (EINVAL), so make it
+ * one by bind-mounting it on itself, and mark again - iproute2's own loop. */
+static int make_run_dir(void)
+{
+    if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    for (int bound = 0;; bound = 1) {
+        if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+            return 0;
+        if (errno != EINVAL || bound)
+            return -errno;
+        if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+            return -errno;
+    }
+}
+
+int netns_add(const char *name)
+{
+    char path[256];
+    int r, fd, back;
+
+    if ((r = netns_path(name, path, sizeof(path))) < 0)
+        return r;
+    if ((r = make_run_dir()) < 0)
+        return r;
+    /* The mount point: an empty file, mode 0 (the bind mount gives it its meaning). */
+    if ((fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)) < 0)
+        return -errno;
+    close(fd);
+    /* Remember where we are, to come back after unshare() moved us. */
+    if ((back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+        r = -errno;
+        goto undo_file;
+    }
+    /* A new, empty network namespace (only lo, down), with us inside. */
+    if (unshare(CLONE_NEWNET) < 0) {
+        r = -errno;
+        close(back);
+        goto undo_file;
+    }
+    /* Pin it: this mount is what keeps it alive once nobody is inside. */
+    r = mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0 ? -errno : 0;
+    int rb = setns(back, CLONE_NEWNET) < 0 ? -errno : 0;
+    close(back);
+    if (r == 0 && rb < 0) {
+        umount2(path, MNT_DETACH);
+        r = rb;
+    }
+    if (r == 0)
+        return 0;
+undo_file:
+    unlink(path);
+    return r;
+}
+
+int netns_del(const char *name)
+{
+    char path[256];
+    int r;
+    if ((r = netns_path(name, path, sizeof(path))) < 0)
+        return r;
+    /* MNT_DETACH, as ip does: a process with it open keeps it, we let go at once. */
+    if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL)
+        return -errno;
+    if (unlink(path) < 0)
+        return -errno;
+    return 0;
+}
+
+int netns_open(const char *name)
+{
+    char path[256];
+    int r, fd;
+    if ((r = netns_path(name, path, sizeof(path))) < 0)
+        return r;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -errno;
+    return fd;
+}
+
+int netns_inode(const char *name, uint64_t *ino)
+{
+    int fd = netns_open(name);
+    if (fd < 0)
+        return fd;
+    struct statfs sfs;
+    struct stat st;
+    int r = 0;
+    /* A namespace file lives on nsfs; the bare mount point is on the tmpfs of /run. */
+    if (fstatfs(fd, &sfs) < 0 || fstat(fd, &st) < 0)
+        r = -errno;
+    else if (sfs.f_type != NSFS_MAGIC)
+        r = -EINVAL;
+    else
+        *ino = st.st_ino;
+    close(fd);
+    return r;
+}
+
+int netns_enter(const char *name, int *back)
+{
+    int fd = netns_open(name);
+    if (fd < 0)
+        return fd;
+    int b = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (b < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    int r = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+    close(fd);
+    if (r < 0) {
+        close(b);
+        return r;
+    }
+    *back = b;
+    return 0;
+}
+
+int netns_cookie(const char *name, uint64_t *cookie)
+{
+    int back, r = netns_enter(name, &back);
+    if (r < 0)
+        return r;
+    /* Any socket made inside tells the cookie of its namespace. */
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        r = -errno;
+    r = netns_leave(back) < 0 && r == 0 ? -errno : r;
+    if (fd < 0)
+        return r;
+    socklen_t len = sizeof(*cookie);
+    *cookie = 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0 && errno != ENOPROTOOPT)
+        r = r ? r : -errno;
+    close(fd);
+    return r;
+}
+
+int netns_leave(int back)
+{
+    int r = setns(back, CLONE_NEWNET) < 0 ? -errno : 0;
+    close(back);
+    return r;
+}
+
+/* The child's side of netns_exec; reports a failure as an errno on the pipe. */
+static void exec_child(const char *name, char *const cmd[], int report)
+{
+    int fd = netns_open(name), e;
+    if (fd < 0) {
+        e = -fd;
+        goto fail;
+    }
+    if (setns(fd, CLONE_NEWNET) < 0)
+        goto fail_errno;
+    close(fd);
+    /* /sys shows the network namespace of whoever mounted it: a fresh sysfs, in a
+     * mount namespace of our own so the host's /sys is not touched.  / becomes a
+     * slave: mounts from the host still reach us, ours never reach it. */
+    if (unshare(CLONE_NEWNS) < 0)
+        goto fail_errno;
+    if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
+        goto fail_errno;
+    unsigned long flags = 0;
+    struct statvfs sv;
+    if (statvfs("/sys", &sv) == 0 && (sv.f_flag & ST_RDONLY))
+        flags |= MS_RDONLY;
+    /* No sysfs there is fine (a container may have none); the mount decides. */
+    umount2("/sys", MNT_DETACH);
+    if (mount(name, "/sys", "sysfs", flags, NULL) < 0)
+        goto fail_errno;
+    execvp(cmd[0], cmd);
+fail_errno:
+    e = errno;
+fail:
+    if (write(report, &e, sizeof(e)) < 0) {
+        /* nothing more we can say */
+    }
+    _exit(127);
+}
+
+int netns_exec(const char *name, char *const cmd[], int *status)
+{
+    int pipefd[2], e = 0;
+    /* O_CLOEXEC: a successful exec closes the write end, and read() sees EOF. */
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return -errno;
+    pid_t pid = fork();
+    if (pid < 0) {
+        e = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        exec_child(name, cmd, pipefd[1]);
+    }
+    close(pipefd[1]);
+    ssize_t n;
+    do
+        n = read(pipefd[0], &e, sizeof(e));
+    while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    if (n == (ssize_t)sizeof(e))
+        return -e;
+    *status = st;
+    return 0;
+}

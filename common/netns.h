@@ -1,0 +1,60 @@
+/* netns.h - named network namespaces, made and removed exactly as `ip netns` does.
+ *
+ * A network namespace lives as long as something refers to it: a process in it, an
+ * open file descriptor on /proc/PID/ns/net, or a bind mount of that file.  `ip netns
+ * add NAME` keeps one alive with no process at all by bind-mounting it on the empty
+ * file /run/netns/NAME; every other tool (`ip netns list`, `ip -n NAME`, `ip netns
+ * exec`) finds it there.  We do the same, so those tools see our namespaces.
+ *
+ * Every function returns 0 (or an fd) or -errno and prints nothing.
+ */
+#ifndef NSLAB_NETNS_H
+#define NSLAB_NETNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NETNS_RUN_DIR "/run/netns"
+
+/* "/run/netns/NAME" into buf; -ENAMETOOLONG when it does not fit. */
+int netns_path(const char *name, char *buf, size_t size);
+
+/* ip netns add NAME: makes /run/netns a shared mount point (bind-mounted on itself
+ * the first time), so that namespaces added later propagate to every mount namespace
+ * that copied it; creates the empty file /run/netns/NAME (O_EXCL: -EEXIST when taken);
+ * then, in a new network namespace, bind-mounts /proc/thread-self/ns/net onto it and
+ * returns to the caller's namespace.  On failure nothing is left behind. */
+int netns_add(const char *name);
+
+/* ip netns del NAME: detaches the bind mount (the namespace dies with its last user)
+ * and removes the file.  -ENOENT when there is no such namespace. */
+int netns_del(const char *name);
+
+/* An O_RDONLY|O_CLOEXEC fd on the namespace, for setns() or IFLA_NET_NS_FD. */
+int netns_open(const char *name);
+
+/* The namespace's identity: the inode number `ip netns identify` and
+ * `readlink /proc/PID/ns/net` show (net:[INODE]).  -ENOENT when there is none,
+ * -EINVAL when /run/netns/NAME is not a mounted namespace (a half-made one). */
+int netns_inode(const char *name, uint64_t *ino);
+
+/* The namespace's cookie (SO_NETNS_COOKIE, Linux 5.14): a 64-bit number never given
+ * to another namespace, unlike an inode number, which the kernel reuses as soon as a
+ * namespace dies.  *cookie is 0 on kernels without it. */
+int netns_cookie(const char *name, uint64_t *cookie);
+
+/* Moves the calling thread into the namespace (setns) and stores, in *back, an fd
+ * on the one it was in, for netns_leave.  Sockets opened in between stay in NAME. */
+int netns_enter(const char *name, int *back);
+/* Back to the namespace netns_enter left; closes back. */
+int netns_leave(int back);
+
+/* ip netns exec NAME CMD...: forks a child that joins the namespace, takes its own
+ * mount namespace with / made a slave of ours and a fresh /sys (so /sys/class/net
+ * shows the namespace's links), then execs cmd.  Waits for it and stores its wait
+ * status.  -errno when the child could not get as far as exec (the failed step's
+ * error, -ENOENT for a missing command). */
+int netns_exec(const char *name, char *const cmd[], int *status);
+
+#endif

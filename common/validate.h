@@ -1,0 +1,39 @@
+/* validate.h - checks on the names and addresses a user gives a network stage.
+ * Each returns 0 or -errno and prints nothing: the stage's main turns a failure
+ * into one line and exit status 2 (err_usage).  All run before anything is created. */
+#ifndef NSLAB_VALIDATE_H
+#define NSLAB_VALIDATE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+/* An IPv4 address with its prefix length, as in "192.168.5.5/24". */
+struct cidr4 {
+    struct in_addr addr;
+    int prefix; /* 0..32 */
+};
+
+/* An interface name the kernel accepts: 1 to IFNAMSIZ-1 (15) bytes, not "." or "..",
+ * no '/', ':' or white space (dev_valid_name() in the kernel), and, to stay easy to
+ * type, only letters, digits and "_.-".  -ENAMETOOLONG when too long, else -EINVAL. */
+int validate_ifname(const char *name);
+
+/* A name for /run/netns/NAME that `ip netns` accepts: 1 to NAME_MAX bytes, not "."
+ * or "..", no '/'; we also keep to letters, digits and "_.-" (and no leading '-',
+ * which `ip` would read as an option).  -ENAMETOOLONG or -EINVAL. */
+int validate_netns_name(const char *name);
+
+/* Parses "A.B.C.D/N" (N from 0 to 32; both parts required, nothing after).  The
+ * address must be usable on a host: not the network's nor (for N < 31) its broadcast
+ * address, not 0.0.0.0, multicast or 255.255.255.255.  -EINVAL otherwise. */
+int validate_cidr4(const char *text, struct cidr4 *out);
+
+/* Are a and b in one subnet (same prefix length, same network part) and different
+ * addresses?  That is what two ends of one veth need to reach each other through
+ * the kernel's connected routes alone. */
+bool validate_same_subnet(const struct cidr4 *a, const struct cidr4 *b);
+
+/* The network address of c, e.g. 192.168.5.0 for 192.168.5.5/24. */
+struct in_addr cidr4_network(const struct cidr4 *c);
+
+#endif

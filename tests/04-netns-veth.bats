@@ -1,0 +1,294 @@
+#!/usr/bin/env bats
+# Stage 04: a named network namespace and a veth pair, over netlink; checked with ip.
+
+load helpers
+
+NV="$NSLAB_ROOT/04-netns-veth/netns-veth"
+
+setup_file() {
+  if [ "$(id -u)" = 0 ]; then
+    host_snapshot >"$BATS_FILE_TMPDIR/host.before"
+  fi
+}
+
+setup() {
+  require_root
+  # each test its own lab: no two tests, nor the tutorial's ns1, can collide
+  H=$(unique_name nvh)
+  N=$(unique_name nvn)
+  OPTS=(--host-ns "$H" --ns "$N")
+}
+
+teardown() {
+  [ "$(id -u)" = 0 ] || return 0
+  "$NV" -q "${OPTS[@]}" down >/dev/null 2>&1 || true
+  # a namespace a test made by hand, to play someone else's
+  if [ -n "${HAND_MADE:-}" ]; then ip netns del "$HAND_MADE" 2>/dev/null || true; fi
+}
+
+# Nothing of lab H/N is left: namespaces, /run/netns entries, state file.
+assert_nothing_left() {
+  ! ip netns list | grep -qE "^($H|$N)( |\$)"
+  [ ! -e "/run/netns/$H" ]
+  [ ! -e "/run/netns/$N" ]
+  [ ! -e "/run/nslab/$H.state" ]
+}
+
+@test "up: ip netns list shows both namespaces, ip -n shows the article's addresses and routes" {
+  run "$NV" -q "${OPTS[@]}" up
+  assert_success
+  run ip netns list
+  assert_line --regexp "^$H( |$)"
+  assert_line --regexp "^$N( |$)"
+  run ip -n "$N" -br -4 addr
+  assert_line --regexp '^lo +UNKNOWN +127\.0\.0\.1/8 *$'
+  assert_line --regexp '^veth1@if[0-9]+ +(UP|LOWERLAYERDOWN|DOWN) +192\.168\.5\.10/24 *$'
+  run ip -n "$H" -br -4 addr
+  assert_line --regexp '^veth0@if[0-9]+ +[A-Z]+ +192\.168\.5\.5/24 *$'
+  run ip -n "$N" route
+  assert_output --regexp '^192\.168\.5\.0/24 dev veth1 proto kernel scope link src 192\.168\.5\.10 *$'
+  run ip -n "$H" route
+  assert_output --regexp '^192\.168\.5\.0/24 dev veth0 proto kernel scope link src 192\.168\.5\.5 *$'
+}
+
+@test "ip netns exec ns1 ip link shows only lo and veth1; the host side only lo and veth0" {
+  "$NV" -q "${OPTS[@]}" up
+  run ip netns exec "$N" ip -br link
+  assert_equal "${#lines[@]}" 2
+  assert_line --index 0 --regexp '^lo '
+  assert_line --index 1 --regexp '^veth1@if[0-9]+ '
+  run ip -n "$H" -o link
+  assert_equal "${#lines[@]}" 2
+  assert_line --index 1 --regexp '^[0-9]+: veth0@if[0-9]+: .*link-netns '"$N"
+}
+
+@test "a ping crosses the pair both ways (ip netns exec and our exec)" {
+  "$NV" -q "${OPTS[@]}" up
+  run ip netns exec "$H" ping -c 1 -W 2 192.168.5.10
+  assert_success
+  assert_line --partial '1 received'
+  run ip netns exec "$N" ping -c 1 -W 2 192.168.5.5
+  assert_success
+  run "$NV" -q "${OPTS[@]}" exec -- ping -c 1 -W 2 192.168.5.5
+  assert_success
+  run "$NV" -q "${OPTS[@]}" exec --host -- ping -c 1 -W 2 192.168.5.10
+  assert_success
+}
+
+@test "exec runs in ns1, or in the host with --host, and passes the status on" {
+  "$NV" -q "${OPTS[@]}" up
+  run "$NV" -q "${OPTS[@]}" exec -- sh -c 'ls /sys/class/net'
+  assert_output "lo
+veth1"
+  run "$NV" -q exec --host "${OPTS[@]}" -- readlink /proc/self/ns/net
+  assert_output "net:[$(stat -L -c %i "/run/netns/$H")]"
+  run "$NV" -q "${OPTS[@]}" exec -- sh -c 'exit 5'
+  assert_equal "$status" 5
+  run -127 --separate-stderr "$NV" -q "${OPTS[@]}" exec -- /nonexistent/cmd
+  # shellcheck disable=SC2154 # set by run --separate-stderr
+  assert_equal "$stderr" "04-netns-veth: ip netns exec $N /nonexistent/cmd: No such file or directory"
+}
+
+@test "down leaves nothing: namespaces, links, /run/netns entries, state" {
+  "$NV" -q "${OPTS[@]}" up
+  [ -e "/run/nslab/$H.state" ]
+  run --separate-stderr "$NV" "${OPTS[@]}" down
+  assert_success
+  assert_nothing_left
+  [[ $stderr == *"~ ip -n $H link del veth0"* ]]
+  [[ $stderr == *"~ ip netns del $N"* ]]
+  # down again: nothing to do, says so, succeeds
+  run --separate-stderr "$NV" "${OPTS[@]}" down
+  assert_success
+  assert_equal "$stderr" "[netns-veth] $H is not up (no /run/nslab/$H.state): nothing to remove"
+}
+
+@test "up killed after each step, then down: nothing is left" {
+  # NSLAB_KILL_AFTER_SAVE=K: up kills itself (SIGKILL) right after its Kth state write
+  for k in 1 2 3 4 5; do
+    run env NSLAB_KILL_AFTER_SAVE=$k "$NV" -q "${OPTS[@]}" up
+    assert_equal "$status" 137
+    [ -e "/run/nslab/$H.state" ]
+    run "$NV" -q "${OPTS[@]}" up
+    assert_failure 1
+    run "$NV" -q "${OPTS[@]}" down
+    assert_success
+    assert_nothing_left
+  done
+}
+
+@test "up killed with a process still inside ns1: down deletes the veth pair too" {
+  "$NV" -q "${OPTS[@]}" up
+  ip netns exec "$N" sleep 30 &
+  local holder=$!
+  sleep 0.2
+  local ns_ino
+  ns_ino=$(stat -L -c %i "/run/netns/$N")
+  run "$NV" -q "${OPTS[@]}" down
+  assert_success
+  assert_nothing_left
+  # the namespace lives on in the sleeper, but without the veth
+  run nsenter --net="/proc/$holder/ns/net" ip -br link
+  assert_output --regexp '^lo '
+  assert_equal "${#lines[@]}" 1
+  [ "$(stat -L -c %i "/proc/$holder/ns/net")" = "$ns_ino" ]
+  kill "$holder"
+  wait "$holder" || true
+}
+
+@test "a second up says so, exits 1, and changes nothing" {
+  "$NV" -q "${OPTS[@]}" up
+  local before
+  before=$(cat "/run/nslab/$H.state"; ip -n "$N" -o addr; ip -n "$H" -o addr)
+  run --separate-stderr "$NV" "${OPTS[@]}" up
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H is already up (/run/nslab/$H.state lists what it made) (run '04-netns-veth/netns-veth down' first)"
+  assert_equal "$(cat "/run/nslab/$H.state"; ip -n "$N" -o addr; ip -n "$H" -o addr)" "$before"
+}
+
+@test "a namespace of the same name that is not ours: up refuses, down never touches it" {
+  HAND_MADE=$N
+  ip netns add "$N"
+  local ino
+  ino=$(stat -L -c %i "/run/netns/$N")
+  run --separate-stderr "$NV" "${OPTS[@]}" up
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: ip netns add $N: File exists (netns-veth did not create it; pick another name)"
+  [ ! -e "/run/netns/$H" ]
+  [ ! -e "/run/nslab/$H.state" ]
+  run "$NV" -q "${OPTS[@]}" down
+  assert_success
+  [ "$(stat -L -c %i "/run/netns/$N")" = "$ino" ]
+  ip netns del "$N"
+}
+
+@test "a namespace replaced behind our back is left alone by down" {
+  "$NV" -q "${OPTS[@]}" up
+  ip netns del "$N"
+  HAND_MADE=$N
+  ip netns add "$N"
+  local ino
+  ino=$(stat -L -c %i "/run/netns/$N")
+  run --separate-stderr "$NV" -q "${OPTS[@]}" down
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: ip netns del $N: Stale file handle (not the namespace netns-veth created: left alone)"
+  [ "$(stat -L -c %i "/run/netns/$N")" = "$ino" ]
+  [ ! -e "/run/netns/$H" ]
+  [ ! -e "/run/nslab/$H.state" ]
+  ip netns del "$N"
+}
+
+@test "bad input: one line naming the problem, exit 2, nothing created" {
+  local before
+  before=$(ip netns list; ls /run/nslab 2>/dev/null)
+  run --separate-stderr "$NV" "${OPTS[@]}" --veth0 'bad/name' up
+  assert_equal "$status" 2
+  assert_equal "$stderr" "04-netns-veth: bad interface name 'bad/name' for --veth0 (letters, digits and _.- only) (try '04-netns-veth/netns-veth -h')"
+  run --separate-stderr "$NV" "${OPTS[@]}" up --veth1 abcdefghijklmnop
+  assert_equal "$status" 2
+  assert_equal "$stderr" "04-netns-veth: interface name 'abcdefghijklmnop' for --veth1 is too long (at most 15 bytes) (try '04-netns-veth/netns-veth -h')"
+  run --separate-stderr "$NV" "${OPTS[@]}" up --addr0 192.168.5.300/24
+  assert_equal "$status" 2
+  assert_equal "$stderr" "04-netns-veth: bad address '192.168.5.300/24' for --addr0 (a host address A.B.C.D/N, e.g. 192.168.5.5/24) (try '04-netns-veth/netns-veth -h')"
+  run --separate-stderr "$NV" "${OPTS[@]}" up --addr1 10.0.0.1/24
+  assert_equal "$status" 2
+  assert_equal "$stderr" "04-netns-veth: 192.168.5.5/24 and 10.0.0.1/24 are not two addresses in one subnet (try '04-netns-veth/netns-veth -h')"
+  run --separate-stderr "$NV" --ns 'a b' up
+  assert_equal "$status" 2
+  run --separate-stderr "$NV" "${OPTS[@]}" sideways
+  assert_equal "$status" 2
+  assert_equal "$stderr" "04-netns-veth: unknown subcommand 'sideways' (try '04-netns-veth/netns-veth -h')"
+  run --separate-stderr "$NV" "${OPTS[@]}" --bogus up
+  assert_equal "$status" 2
+  run --separate-stderr "$NV" "${OPTS[@]}" exec --
+  assert_equal "$status" 2
+  assert_equal "$(ip netns list; ls /run/nslab 2>/dev/null)" "$before"
+}
+
+@test "options go before or after the subcommand" {
+  run "$NV" up -q "${OPTS[@]}"
+  assert_success
+  [ -z "$output" ]
+  run "$NV" show "${OPTS[@]}" -q
+  assert_success
+  run "$NV" -q "${OPTS[@]}" down
+  assert_success
+  assert_nothing_left
+}
+
+@test "narration: each netlink request beside the ip command it replaces" {
+  run --separate-stderr "$NV" "${OPTS[@]}" up
+  assert_success
+  mapfile -t nar <<<"$stderr"
+  [[ ${nar[0]} =~ ^\[netns-veth\]\ unshare\(CLONE_NEWNET\).*\ +~\ ip\ netns\ add\ $H$ ]]
+  [[ ${nar[1]} =~ ~\ ip\ netns\ add\ $N$ ]]
+  local s
+  s=$(printf '%s\n' "${nar[@]}")
+  [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1  ~ ip -n $H link add veth0 type veth peer name veth1"* ]]
+  [[ $s == *"RTM_NEWLINK veth1 IFLA_NET_NS_FD="*"~ ip -n $H link set veth1 netns $N"* ]]
+  [[ $s == *"RTM_NEWADDR 192.168.5.10/24 on veth1"*"~ ip -n $N addr add 192.168.5.10/24 dev veth1"* ]]
+  [[ $s == *"~ ip -n $N link set veth1 up"* ]]
+}
+
+@test "show prints both sides; its routes are ip route's lines" {
+  "$NV" -q "${OPTS[@]}" up
+  run --separate-stderr "$NV" -q "${OPTS[@]}" show
+  assert_success
+  assert_line "$H (the article's host):"
+  assert_line "$N:"
+  assert_line --regexp '^  veth1 +[A-Z]+ +192\.168\.5\.10/24$'
+  local r
+  r=$(ip -n "$N" route | sed 's/ *$//')
+  assert_line "  $r"
+  r=$(ip -n "$H" route | sed 's/ *$//')
+  assert_line "  $r"
+}
+
+@test "show and exec when the lab is not up: one line, exit 1" {
+  run --separate-stderr "$NV" -q "${OPTS[@]}" show
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H is not up (run '04-netns-veth/netns-veth up' first)"
+}
+
+@test "other names and addresses are used as given" {
+  run "$NV" -q "${OPTS[@]}" --veth0 left --veth1 right --addr0 10.77.0.1/30 --addr1 10.77.0.2/30 up
+  assert_success
+  run ip -n "$N" -br -4 addr
+  assert_line --regexp '^right@if[0-9]+ +[A-Z]+ +10\.77\.0\.2/30 *$'
+  run ip netns exec "$H" ping -c 1 -W 2 10.77.0.2
+  assert_success
+  run "$NV" -q "${OPTS[@]}" --veth0 left --veth1 right --addr0 10.77.0.1/30 --addr1 10.77.0.2/30 down
+  assert_success
+  assert_nothing_left
+}
+
+@test "the demo: up, show, a ping each way, down; nothing left" {
+  run --separate-stderr "$NV" "${OPTS[@]}"
+  assert_success
+  assert_line "$H (the article's host):"
+  [ "$(grep -c '1 received' <<<"$output")" = 2 ]
+  [[ $stderr == *"~ ip netns exec $H ping -c 1 -W 2 192.168.5.10"* ]]
+  [[ $stderr == *"~ ip netns del $H"* ]]
+  assert_nothing_left
+}
+
+@test "not root: one line naming the step, exit 1, nothing created" {
+  run --separate-stderr as_nobody "$NV" -q "${OPTS[@]}" up
+  assert_failure 1
+  assert_output ""
+  [[ $stderr == "04-netns-veth: ip netns add $H: "* ]]
+  assert_nothing_left
+}
+
+@test "-h prints usage with an example, exit 0" {
+  run "$NV" -h
+  assert_success
+  assert_line --index 0 'Usage: netns-veth [OPTIONS] [up | down | show | exec [--host] -- CMD [ARG...]]'
+  assert_line 'Example:'
+}
+
+@test "the root namespace's links, addresses and routes are byte-identical after the suite" {
+  host_snapshot >"$BATS_TEST_TMPDIR/host.after"
+  run diff "$BATS_FILE_TMPDIR/host.before" "$BATS_TEST_TMPDIR/host.after"
+  assert_success
+}

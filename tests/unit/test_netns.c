@@ -1,0 +1,126 @@
+/* test_netns.c - ip netns add/del/exec against real, uniquely named namespaces. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../common/netns.h"
+#include "suites.h"
+
+static char name[64];
+
+static void unique(void)
+{
+    snprintf(name, sizeof(name), "nslab-unit-%d", (int)getpid());
+}
+
+static void cleanup(void)
+{
+    netns_del(name);
+}
+
+START_TEST(path_is_under_run_netns)
+{
+    char buf[32];
+    ck_assert_int_eq(netns_path("ns1", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "/run/netns/ns1");
+    ck_assert_int_eq(netns_path("a-name-far-too-long-for-this", buf, 16), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(add_makes_what_ip_netns_list_sees)
+{
+    uint64_t ino, mine;
+    struct stat st;
+    unique();
+    ck_assert_int_eq(netns_add(name), 0);
+    ck_assert_int_eq(netns_add(name), -EEXIST);
+    ck_assert_int_eq(netns_inode(name, &ino), 0);
+    ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
+    mine = st.st_ino;
+    ck_assert(ino != mine); /* a new namespace, and we are back in ours */
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "ip netns list | grep -qx '%s'", name);
+    int listed = system(cmd);
+    cleanup();
+    ck_assert_int_eq(listed, 0);
+    ck_assert_int_eq(netns_inode(name, &ino), -ENOENT);
+    ck_assert_int_eq(netns_del(name), -ENOENT);
+}
+END_TEST
+
+START_TEST(enter_and_leave)
+{
+    struct stat before, inside, after;
+    uint64_t ino;
+    int back;
+    unique();
+    ck_assert_int_eq(netns_add(name), 0);
+    ck_assert_int_eq(netns_inode(name, &ino), 0);
+    stat("/proc/thread-self/ns/net", &before);
+    ck_assert_int_eq(netns_enter(name, &back), 0);
+    stat("/proc/thread-self/ns/net", &inside);
+    ck_assert_int_eq(netns_leave(back), 0);
+    stat("/proc/thread-self/ns/net", &after);
+    cleanup();
+    ck_assert_uint_eq(inside.st_ino, ino);
+    ck_assert_uint_eq(after.st_ino, before.st_ino);
+    ck_assert_int_eq(netns_enter(name, &back), -ENOENT);
+}
+END_TEST
+
+START_TEST(exec_runs_inside_with_its_own_sys)
+{
+    int status;
+    unique();
+    ck_assert_int_eq(netns_add(name), 0);
+    /* Only lo in a new namespace, in ip's view and in /sys/class/net. */
+    char *cmd[] = {"sh", "-c", "test \"$(ls /sys/class/net)\" = lo && exit 7", NULL};
+    int r = netns_exec(name, cmd, &status);
+    char *missing[] = {"/nonexistent/nslab", NULL};
+    int r2 = netns_exec(name, missing, &status);
+    cleanup();
+    ck_assert_int_eq(r, 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 7);
+    ck_assert_int_eq(r2, -ENOENT);
+    ck_assert_int_eq(netns_exec(name, cmd, &status), -ENOENT); /* deleted */
+}
+END_TEST
+
+START_TEST(a_half_made_namespace_is_not_a_namespace)
+{
+    char path[128];
+    uint64_t ino;
+    unique();
+    /* What a killed `ip netns add` leaves: the empty file, nothing mounted on it. */
+    netns_path(name, path, sizeof(path));
+    mkdir(NETNS_RUN_DIR, 0755);
+    int fd = open(path, O_CREAT | O_EXCL | O_RDONLY, 0);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    int r = netns_inode(name, &ino);
+    ck_assert_int_eq(netns_del(name), 0);
+    ck_assert_int_eq(r, -EINVAL);
+}
+END_TEST
+
+Suite *suite_netns(void)
+{
+    Suite *s = suite_create("netns");
+    TCase *tc = tcase_create("netns");
+    tcase_add_test(tc, path_is_under_run_netns);
+    suite_add_tcase(s, tc);
+    TCase *root = tcase_create("netns (root)");
+    tcase_add_test(root, add_makes_what_ip_netns_list_sees);
+    tcase_add_test(root, enter_and_leave);
+    tcase_add_test(root, exec_runs_inside_with_its_own_sys);
+    tcase_add_test(root, a_half_made_namespace_is_not_a_namespace);
+    unit_add_root_tcase(s, root, 4);
+    return s;
+}

@@ -1,0 +1,103 @@
+/* test_validate.c - interface names, namespace names, IPv4 CIDRs, one subnet. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../../common/validate.h"
+#include "suites.h"
+
+START_TEST(ifname_ok_and_bad)
+{
+    ck_assert_int_eq(validate_ifname("veth0"), 0);
+    ck_assert_int_eq(validate_ifname("a_b.c-1"), 0);
+    ck_assert_int_eq(validate_ifname("abcdefghijklmno"), 0); /* 15: the most */
+    ck_assert_int_eq(validate_ifname("abcdefghijklmnop"), -ENAMETOOLONG);
+    ck_assert_int_eq(validate_ifname(""), -EINVAL);
+    ck_assert_int_eq(validate_ifname("."), -EINVAL);
+    ck_assert_int_eq(validate_ifname(".."), -EINVAL);
+    ck_assert_int_eq(validate_ifname("a/b"), -EINVAL);
+    ck_assert_int_eq(validate_ifname("a:b"), -EINVAL);
+    ck_assert_int_eq(validate_ifname("a b"), -EINVAL);
+}
+END_TEST
+
+START_TEST(netns_name_ok_and_bad)
+{
+    char longname[300];
+    memset(longname, 'n', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    ck_assert_int_eq(validate_netns_name("ns1"), 0);
+    ck_assert_int_eq(validate_netns_name("nslab-host"), 0);
+    ck_assert_int_eq(validate_netns_name(longname), -ENAMETOOLONG);
+    ck_assert_int_eq(validate_netns_name(""), -EINVAL);
+    ck_assert_int_eq(validate_netns_name(".."), -EINVAL);
+    ck_assert_int_eq(validate_netns_name("a/b"), -EINVAL);
+    ck_assert_int_eq(validate_netns_name("-n"), -EINVAL);
+}
+END_TEST
+
+START_TEST(cidr_parses_the_article_addresses)
+{
+    struct cidr4 c;
+    char buf[INET_ADDRSTRLEN];
+    ck_assert_int_eq(validate_cidr4("192.168.5.5/24", &c), 0);
+    ck_assert_int_eq(c.prefix, 24);
+    ck_assert_str_eq(inet_ntop(AF_INET, &c.addr, buf, sizeof(buf)), "192.168.5.5");
+    struct in_addr net = cidr4_network(&c);
+    ck_assert_str_eq(inet_ntop(AF_INET, &net, buf, sizeof(buf)), "192.168.5.0");
+    ck_assert_int_eq(validate_cidr4("10.0.0.1/32", &c), 0);
+    ck_assert_int_eq(validate_cidr4("10.0.0.0/31", &c), 0); /* RFC 3021 point-to-point */
+}
+END_TEST
+
+START_TEST(cidr_rejects_what_is_not_a_host_address)
+{
+    struct cidr4 c;
+    const char *bad[] = {"192.168.5.5",
+                         "192.168.5.5/",
+                         "192.168.5.5/33",
+                         "192.168.5.5/-1",
+                         "192.168.5.5/24x",
+                         "192.168.5/24",
+                         "192.168.5.256/24",
+                         "192.168.5.0/24",
+                         "192.168.5.255/24",
+                         "0.0.0.0/0",
+                         "224.0.0.1/24",
+                         "255.255.255.255/32",
+                         "/24",
+                         "a.b.c.d/24",
+                         "192.168.5.5/024",
+                         " 192.168.5.5/24"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(validate_cidr4(bad[i], &c) == -EINVAL, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(same_subnet)
+{
+    struct cidr4 a, b, c, d;
+    validate_cidr4("192.168.5.5/24", &a);
+    validate_cidr4("192.168.5.10/24", &b);
+    validate_cidr4("192.168.6.10/24", &c);
+    validate_cidr4("192.168.5.10/25", &d);
+    ck_assert(validate_same_subnet(&a, &b));
+    ck_assert(!validate_same_subnet(&a, &c));
+    ck_assert(!validate_same_subnet(&a, &d)); /* prefixes differ */
+    ck_assert(!validate_same_subnet(&a, &a)); /* one address twice */
+}
+END_TEST
+
+Suite *suite_validate(void)
+{
+    Suite *s = suite_create("validate");
+    TCase *tc = tcase_create("validate");
+    tcase_add_test(tc, ifname_ok_and_bad);
+    tcase_add_test(tc, netns_name_ok_and_bad);
+    tcase_add_test(tc, cidr_parses_the_article_addresses);
+    tcase_add_test(tc, cidr_rejects_what_is_not_a_host_address);
+    tcase_add_test(tc, same_subnet);
+    suite_add_tcase(s, tc);
+    return s;
+}
