@@ -274,9 +274,11 @@ int main(int argc, char *argv[])
     /* -U: the child waits on its pipe with no IDs yet; we map root inside to us. */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
-        char failed[128];
+        char failed[128], hint[256];
         if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r, NULL, "%s", failed);
+            err_die(EXIT_RUNTIME, -r,
+                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
+                    failed);
     }
 
     signal(SIGINT, SIG_IGN);

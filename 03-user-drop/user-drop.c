@@ -219,9 +219,11 @@ int main(int argc, char *argv[])
     /* -U: the IDs the child will drop to are, inside, the only ones mapped: to us. */
     if (a.userns) {
         struct userns_map m = {a.uid, getuid(), a.gid, getgid()};
-        char failed[128];
+        char failed[128], hint[256];
         if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r, NULL, "%s", failed);
+            err_die(EXIT_RUNTIME, -r,
+                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
+                    failed);
     }
 
     signal(SIGINT, SIG_IGN);

@@ -80,19 +80,20 @@ int userns_blocked_hint(const char *procsys, char *hint, size_t size)
     static const struct {
         const char *file, *sysctl, *blocked, *why;
     } settings[] = {
-        {"user/max_user_namespaces", "user.max_user_namespaces", "0", "no user namespaces at all"},
+        {"user/max_user_namespaces", "user.max_user_namespaces", "0",
+         "user namespaces are turned off"},
         {"kernel/unprivileged_userns_clone", "kernel.unprivileged_userns_clone", "0",
          "only root may create user namespaces"},
         {"kernel/apparmor_restrict_unprivileged_userns",
          "kernel.apparmor_restrict_unprivileged_userns", "1",
-         "AppArmor takes the capabilities of unprivileged user namespaces"},
+         "AppArmor restricts unprivileged user namespaces"},
     };
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
         char val[16];
         if (read_setting(procsys, settings[i].file, val) == 0 &&
             strcmp(val, settings[i].blocked) == 0) {
-            snprintf(hint, size, "user namespaces are restricted here: sysctl %s is %s (%s)",
-                     settings[i].sysctl, val, settings[i].why);
+            snprintf(hint, size, "%s here: sysctl %s is %s", settings[i].why, settings[i].sysctl,
+                     val);
             return 1;
         }
     }
