@@ -197,9 +197,9 @@ static void leak_report(int mountinfo_fd)
 int main(int argc, char *argv[])
 {
     static const struct option longopts[] = {
-        {"quiet", no_argument, NULL, 'q'},      {"help", no_argument, NULL, 'h'},
-        {"userns", no_argument, NULL, 'U'},     {"hostname", required_argument, NULL, 'n'},
-        {"leak", no_argument, NULL, 'L'},       {0},
+        {"quiet", no_argument, NULL, 'q'},  {"help", no_argument, NULL, 'h'},
+        {"userns", no_argument, NULL, 'U'}, {"hostname", required_argument, NULL, 'n'},
+        {"leak", no_argument, NULL, 'L'},   {0},
     };
     static char *bash[] = {"/bin/bash", NULL};
     struct child_args a = {0};

@@ -121,15 +121,15 @@ static int child_main(void *arg)
     snprintf(shell, sizeof(shell), "setpriv --regid=%u", (unsigned)a->gid);
     narrate_op(shell, "setgid(%u)", (unsigned)a->gid);
     if (setgid(a->gid) < 0) {
-        err_print(errno, id_hint(errno, "/proc/self/gid_map"), "setgid(%u) ~ %s",
-                  (unsigned)a->gid, shell);
+        err_print(errno, id_hint(errno, "/proc/self/gid_map"), "setgid(%u) ~ %s", (unsigned)a->gid,
+                  shell);
         return EXIT_RUNTIME;
     }
     snprintf(shell, sizeof(shell), "setpriv --reuid=%u", (unsigned)a->uid);
     narrate_op(shell, "setuid(%u)", (unsigned)a->uid);
     if (setuid(a->uid) < 0) {
-        err_print(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s",
-                  (unsigned)a->uid, shell);
+        err_print(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s", (unsigned)a->uid,
+                  shell);
         return EXIT_RUNTIME;
     }
 
@@ -145,9 +145,9 @@ static int child_main(void *arg)
 int main(int argc, char *argv[])
 {
     static const struct option longopts[] = {
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"userns", no_argument, NULL, 'U'},       {"user", required_argument, NULL, 'u'},
-        {"group", required_argument, NULL, 'g'},  {0},
+        {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {"userns", no_argument, NULL, 'U'},      {"user", required_argument, NULL, 'u'},
+        {"group", required_argument, NULL, 'g'}, {0},
     };
     static char *bash[] = {"/bin/bash", NULL};
     /* 65534 is nobody and nogroup on Debian, as in the article. */

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # the single-quoted commands are expanded by the shells inside
+# shellcheck disable=SC2154 # $stderr is set by bats' run --separate-stderr
 # Stage 02: IPC, mount and UTS isolation, made visible.
 
 load helpers

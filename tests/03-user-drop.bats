@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # the single-quoted commands are expanded by the shells inside
+# shellcheck disable=SC2154 # $stderr is set by bats' run --separate-stderr
 # Stage 03: the article's whole program, with a checked drop to nobody.
 
 load helpers

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # the single-quoted commands are expanded by the shells inside
+# shellcheck disable=SC2154 # $stderr is set by bats' run --separate-stderr
 # Stages 01-03 without root: -U adds a user namespace, run here as the real
 # unprivileged user nobody (setpriv from the root test run, no capabilities).
 

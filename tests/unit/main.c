@@ -16,7 +16,8 @@ void unit_add_root_tcase(Suite *s, TCase *tc, int n)
 
 /* One line per suite: a new common/ module adds its suite here and in suites.h. */
 static Suite *(*const suites[])(void) = {
-    suite_err, suite_narrate, suite_spawn, suite_procfs, suite_mounts, suite_args,
+    suite_err,    suite_narrate, suite_spawn, suite_procfs,
+    suite_mounts, suite_args,    suite_ids,   suite_userns,
 };
 
 int main(void)

@@ -12,6 +12,8 @@ Suite *suite_spawn(void);
 Suite *suite_procfs(void);
 Suite *suite_mounts(void);
 Suite *suite_args(void);
+Suite *suite_ids(void);
+Suite *suite_userns(void);
 
 /* Tests that need root (they create namespaces) are added only when we are root;
  * main.c reports the ones left out as skipped, with the reason. */
