@@ -37,4 +37,8 @@ echo "median of $RUNS alternated runs each (BENCH_RUNS=N to change)"
 bench "01 pid-ns vs unshare --mount-proc" 1.0 \
   "01-pid-ns/pid-ns -q -- true" \
   "unshare --pid --fork --mount-proc true"
+# -U as an unprivileged user would run it: the user namespace, its maps, then the same
+bench "01 pid-ns -U vs unshare --user" 1.0 \
+  "01-pid-ns/pid-ns -U -q -- true" \
+  "unshare --user --map-root-user --pid --fork --mount-proc true"
 exit "$missed"
