@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,6 +192,12 @@ static void leak_report(int mountinfo_fd)
         narrate_note("--leak: and /proc %s", access("/proc/self", F_OK) == 0
                                                  ? "still shows our processes"
                                                  : "is the dead namespace's: /proc/self is gone");
+    /* The leaked proc hides ours, and this process still needs its own /proc until it
+     * exits (sanitizers read it, for one).  Unmounting it in our throwaway namespace
+     * uncovers ours again. */
+    narrate_op("umount /proc", "umount2(\"/proc\", MNT_DETACH)");
+    if (umount2("/proc", MNT_DETACH) < 0)
+        err_print(errno, NULL, "umount /proc");
     narrate_note("--leak: all in a throwaway mount namespace: the machine's is unchanged");
 }
 

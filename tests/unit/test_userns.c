@@ -55,6 +55,28 @@ static void make_procsys(void)
     ck_assert_ptr_nonnull(mkdtemp(procsys));
 }
 
+/* Removes the fake /proc/sys after each test (Check's checked fixture). */
+static void remove_procsys(void)
+{
+    static const char *const files[] = {
+        "user/max_user_namespaces",
+        "kernel/unprivileged_userns_clone",
+        "kernel/apparmor_restrict_unprivileged_userns",
+        "user",
+        "kernel",
+        "",
+    };
+    char path[256];
+    if (!procsys[0])
+        return;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", procsys, files[i]);
+        if (unlink(path) < 0)
+            rmdir(path);
+    }
+    procsys[0] = '\0';
+}
+
 START_TEST(allowed_settings_give_no_hint)
 {
     char hint[256] = "";
@@ -173,6 +195,7 @@ Suite *suite_userns(void)
 {
     Suite *s = suite_create("userns");
     TCase *tc = tcase_create("maps and settings");
+    tcase_add_checked_fixture(tc, NULL, remove_procsys);
     tcase_add_test(tc, format_map_line);
     tcase_add_test(tc, format_map_too_small_is_enospc);
     tcase_add_test(tc, allowed_settings_give_no_hint);
