@@ -10,10 +10,14 @@
  *   (by hand: unshare --pid --mount --fork sh -c
  *     'mount --make-rprivate / && mount -t proc proc /proc && exec CMD')
  *
- * Read: clone(2), pid_namespaces(7), mount_namespaces(7), proc(5), waitpid(2).
+ *   -U adds a user namespace, so no root is needed:
+ *   unshare --user --map-root-user --pid --mount --fork --mount-proc [CMD]
  *
- * Usage: pid-ns [-q] [-- CMD [ARG...]]      (must run as root: CLONE_NEWPID and
- *        mounting proc need CAP_SYS_ADMIN)
+ * Read: clone(2), pid_namespaces(7), mount_namespaces(7), proc(5), waitpid(2),
+ *       user_namespaces(7).
+ *
+ * Usage: pid-ns [-q] [-U] [-- CMD [ARG...]]  (must run as root, CLONE_NEWPID and
+ *        mounting proc need CAP_SYS_ADMIN, or with -U)
  */
 #define _GNU_SOURCE
 #include <alloca.h>
@@ -33,6 +37,7 @@
 #include "../common/narrate.h"
 #include "../common/procfs.h"
 #include "../common/spawn.h"
+#include "../common/userns.h"
 
 /* The article allocates one page (4 KiB) and that is just enough because its child
  * execs almost at once.  Ours also formats narration and error messages before
@@ -41,14 +46,15 @@
 #define CHILD_STACK_SIZE (256 * 1024)
 
 static const char usage[] =
-    "Usage: pid-ns [-q] [-- CMD [ARG...]]\n"
+    "Usage: pid-ns [-q] [-U] [-- CMD [ARG...]]\n"
     "Runs CMD (default: /bin/bash) as PID 1 of a new PID namespace, with its own\n"
     "mount namespace and a fresh /proc, so ps inside sees only the namespace.\n"
     "\n"
+    "  -U, --userns  also a new user namespace: runs without root, as root inside\n"
     "  -q, --quiet   do not narrate the kernel operations\n"
     "  -h, --help    show this help\n"
     "\n"
-    "Needs root (CAP_SYS_ADMIN). Exit status: CMD's, 128+N if CMD died of signal N,\n"
+    "Needs root (CAP_SYS_ADMIN), or -U. Exit status: CMD's, 128+N if CMD died of signal N,\n"
     "1 if a system call failed, 2 for a bad option.\n"
     "\n"
     "Example:\n"
@@ -101,16 +107,17 @@ int main(int argc, char *argv[])
     static const struct option longopts[] = {
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        {"userns", no_argument, NULL, 'U'},
         {0},
     };
     static char *bash[] = {"/bin/bash", NULL};
-    bool quiet = false;
+    bool quiet = false, userns = false;
     int opt, r;
 
     err_stage = "01-pid-ns";
     /* '+': stop at the first word that is not ours, so "pid-ns ps -ef" passes -ef on
      * to ps; ':' lets us word the error ourselves. */
-    while ((opt = getopt_long(argc, argv, "+:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:qhU", longopts, NULL)) != -1) {
         switch (opt) {
         case 'q':
             quiet = true;
@@ -118,6 +125,9 @@ int main(int argc, char *argv[])
         case 'h':
             fputs(usage, stdout);
             return 0;
+        case 'U':
+            userns = true;
+            break;
         default:
             if (optopt)
                 err_usage("unknown option '-%c'", optopt);
@@ -142,19 +152,45 @@ int main(int argc, char *argv[])
 
     /* Step 2: the child starts in a new PID namespace, where it is PID 1, and a new
      * mount namespace, where its /proc mount stays its own.  SIGCHLD is the signal
-     * we get when it ends, so waitpid() works as for a fork()ed child. */
+     * we get when it ends, so waitpid() works as for a fork()ed child.
+     * With -U (chapter 3), a new user namespace too: the kernel makes it first and
+     * it owns the other two, so the child has the capabilities it needs in them
+     * without any outside. */
     struct spawn_child child;
     int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
+    if (userns)
+        flags |= CLONE_NEWUSER;
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0) {
+        char hint[256];
+        if (userns)
+            err_die(EXIT_RUNTIME, -r,
+                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL,
+                    "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS) ~ unshare --user --pid "
+                    "--mount --fork");
         err_die(EXIT_RUNTIME, -r,
                 r == -EPERM ? err_root_hint("CLONE_NEWPID and CLONE_NEWNS need CAP_SYS_ADMIN")
                             : NULL,
                 "clone(CLONE_NEWPID|CLONE_NEWNS) ~ unshare --pid --mount --fork");
+    }
     /* Narrated once it worked: the child waits for spawn_release(), so these lines
      * still come before anything it prints. */
     narrate_note("child stack: %d KiB from alloca(), clone() gets its top",
                  CHILD_STACK_SIZE / 1024);
-    narrate_op("unshare --pid --mount --fork", "clone(CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)");
+    if (userns)
+        narrate_op("unshare --user --pid --mount --fork",
+                   "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)");
+    else
+        narrate_op("unshare --pid --mount --fork", "clone(CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)");
+
+    /* -U: the child has no IDs until we map them; root inside stands for us. */
+    if (userns) {
+        struct userns_map m = {0, getuid(), 0, getgid()};
+        char failed[128], hint[256];
+        if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
+            err_die(EXIT_RUNTIME, -r,
+                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
+                    failed);
+    }
 
     /* One process, two numbers: NSpid lists its PID in our namespace, then in its own. */
     if (narrate_enabled()) {

@@ -65,3 +65,17 @@ cut:
         strcpy(buf + size - 4, "...");
     return -ENOSPC;
 }
+
+int args_check_hostname(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0)
+        return -EINVAL;
+    /* The kernel's limit (HOST_NAME_MAX is 64 on Linux): sethostname would say EINVAL. */
+    if (len > 64)
+        return -ENAMETOOLONG;
+    for (const char *c = name; *c; c++)
+        if (!isgraph((unsigned char)*c) || *c == '/')
+            return -EINVAL;
+    return 0;
+}

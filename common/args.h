@@ -16,4 +16,8 @@ int args_command(int argc, char *argv[], int optind, char **dflt, char ***cmd);
  * "..." ends a line that does not fit.  Returns 0, or -ENOSPC when it was cut. */
 int args_join(char *const cmd[], const char *prefix, char *buf, size_t size);
 
+/* A host name sethostname() takes: 1 to 64 bytes (HOST_NAME_MAX), no '/' or blank, so
+ * the prompt and `hostname` show it as typed.  0, -EINVAL or -ENAMETOOLONG. */
+int args_check_hostname(const char *name);
+
 #endif

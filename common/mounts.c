@@ -3,6 +3,8 @@
 #include "mounts.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 
 int mnt_make_rprivate(const char *path)
@@ -20,4 +22,40 @@ int mnt_proc(const char *target)
     if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         return -errno;
     return 0;
+}
+
+int mnt_make_rshared(const char *path)
+{
+    if (mount(NULL, path, NULL, MS_REC | MS_SHARED, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+int mnt_fs(const char *type, const char *target)
+{
+    /* The source is only a label for findmnt: these filesystems have no device. */
+    if (mount(type, target, type, MS_NOSUID | MS_NODEV, NULL) < 0)
+        return -errno;
+    return 0;
+}
+
+int mnt_info_fstype(const char *mountinfo, const char *target, char *fstype, size_t size)
+{
+    int found = -ENOENT;
+    for (const char *line = mountinfo; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char mnt[4096], type[256];
+        const char *sep = memmem(line, len, " - ", 3);
+        /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..." then " - TYPE SOURCE OPTIONS" */
+        if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+            sscanf(sep + 3, "%255s", type) == 1 && strcmp(mnt, target) == 0) {
+            if (strlen(type) >= size)
+                return -ENOSPC;
+            strcpy(fstype, type);
+            found = 0;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return found;
 }

@@ -167,7 +167,7 @@ setup() {
 @test "-h prints usage with an example, exit 0" {
   run "$PIDNS" -h
   assert_success
-  assert_line --index 0 'Usage: pid-ns [-q] [-- CMD [ARG...]]'
+  assert_line --index 0 'Usage: pid-ns [-q] [-U] [-- CMD [ARG...]]'
   assert_line 'Example:'
   assert_line '  sudo 01-pid-ns/pid-ns -- ps -eo pid,comm'
 }

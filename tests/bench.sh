@@ -37,6 +37,10 @@ echo "median of $RUNS alternated runs each (BENCH_RUNS=N to change)"
 bench "01 pid-ns vs unshare --mount-proc" 1.0 \
   "01-pid-ns/pid-ns -q -- true" \
   "unshare --pid --fork --mount-proc true"
+# -U as an unprivileged user would run it: the user namespace, its maps, then the same
+bench "01 pid-ns -U vs unshare --user" 1.0 \
+  "01-pid-ns/pid-ns -U -q -- true" \
+  "unshare --user --map-root-user --pid --fork --mount-proc true"
 # 04: the same lab built and removed; names of our own, so nothing else is touched.
 bh="nslab-bench-h$$" bn="nslab-bench-n$$"
 bench "04 netns-veth up+down vs ip" 0.2 \

@@ -27,8 +27,21 @@ for prog in "$@"; do
       intro "Stage 01: ps in a new PID namespace sees only itself, as PID 1."
       "$prog" -- ps auxw
       ;;
+    02-ipc-mount-ns/ipc-mount-ns)
+      intro "Stage 02: a System V queue on the host is not inside; inside, its own host name and /mnt."
+      id=$(ipcmk -Q | grep -o '[0-9]*$')
+      echo "host: ipcs -q lists $(ipcs -q | awk '$2 ~ /^[0-9]+$/' | wc -l) queue(s)"
+      # shellcheck disable=SC2016 # expanded by the shell inside
+      "$prog" -n inside -- sh -c 'echo "inside: ipcs -q lists $(ipcs -q | awk "\$2 ~ /^[0-9]+\$/" | wc -l) queue(s), hostname $(hostname)"; findmnt /mnt'
+      ipcrm -q "$id"
+      echo "host: hostname $(hostname); findmnt /mnt: $(findmnt -n /mnt || echo nothing mounted)"
+      ;;
+    03-user-drop/user-drop)
+      intro "Stage 03: the article's program: dropped to nobody, PID 1, no capabilities."
+      "$prog" -- sh -c 'id; grep CapEff /proc/self/status; ps auxw'
+      ;;
     04-netns-veth/netns-veth)
-      say "Stage 04: namespaces nslab-host (the article's host) and ns1, joined by a veth pair over netlink; a ping each way, then down."
+      intro "Stage 04: namespaces nslab-host (the article's host) and ns1, joined by a veth pair over netlink; a ping each way, then down."
       "$prog"
       ;;
     *)

@@ -29,6 +29,8 @@ static Suite *(*const suites[])(void) = {
     suite_nl,
     suite_netns,
     suite_lab,
+    suite_ids,
+    suite_userns,
     // clang-format on
 };
 

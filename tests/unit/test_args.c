@@ -1,5 +1,6 @@
 /* test_args.c - finding the command to run inside. */
 #include <errno.h>
+#include <string.h>
 
 #include "../../common/args.h"
 #include "suites.h"
@@ -70,6 +71,23 @@ START_TEST(join_quotes_like_a_shell)
 }
 END_TEST
 
+START_TEST(hostnames)
+{
+    ck_assert_int_eq(args_check_hostname("inside"), 0);
+    ck_assert_int_eq(args_check_hostname("lab-1.example"), 0);
+    ck_assert_int_eq(args_check_hostname(""), -EINVAL);
+    ck_assert_int_eq(args_check_hostname("a b"), -EINVAL);
+    ck_assert_int_eq(args_check_hostname("a/b"), -EINVAL);
+    char name[66];
+    memset(name, 'x', 64);
+    name[64] = '\0';
+    ck_assert_int_eq(args_check_hostname(name), 0);
+    name[64] = 'x';
+    name[65] = '\0';
+    ck_assert_int_eq(args_check_hostname(name), -ENAMETOOLONG);
+}
+END_TEST
+
 Suite *suite_args(void)
 {
     Suite *s = suite_create("args");
@@ -81,6 +99,7 @@ Suite *suite_args(void)
     tcase_add_test(tc, join_words);
     tcase_add_test(tc, join_cuts_with_dots);
     tcase_add_test(tc, join_quotes_like_a_shell);
+    tcase_add_test(tc, hostnames);
     suite_add_tcase(s, tc);
     return s;
 }

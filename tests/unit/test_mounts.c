@@ -73,6 +73,52 @@ START_TEST(proc_mounts_a_proc)
 }
 END_TEST
 
+static const char mountinfo[] =
+    "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+    "23 22 0:21 / /proc rw,nosuid - proc proc rw\n"
+    "40 22 0:35 / /mnt rw shared:9 - tmpfs tmpfs rw\n"
+    "41 40 0:36 / /mnt rw - mqueue mqueue rw"; /* no final newline: the last line counts */
+
+START_TEST(info_finds_the_top_mount)
+{
+    char type[16];
+    ck_assert_int_eq(mnt_info_fstype(mountinfo, "/proc", type, sizeof(type)), 0);
+    ck_assert_str_eq(type, "proc");
+    /* two on /mnt: the later one is on top */
+    ck_assert_int_eq(mnt_info_fstype(mountinfo, "/mnt", type, sizeof(type)), 0);
+    ck_assert_str_eq(type, "mqueue");
+    ck_assert_int_eq(mnt_info_fstype(mountinfo, "/", type, sizeof(type)), 0);
+    ck_assert_str_eq(type, "ext4");
+}
+END_TEST
+
+START_TEST(info_misses_and_small_buffers)
+{
+    char type[4];
+    ck_assert_int_eq(mnt_info_fstype(mountinfo, "/srv", type, sizeof(type)), -ENOENT);
+    ck_assert_int_eq(mnt_info_fstype("", "/", type, sizeof(type)), -ENOENT);
+    /* "/mn" is a prefix of a mount point, not one */
+    ck_assert_int_eq(mnt_info_fstype(mountinfo, "/mn", type, sizeof(type)), -ENOENT);
+    ck_assert_int_eq(mnt_info_fstype(mountinfo, "/mnt", type, sizeof(type)), -ENOSPC);
+}
+END_TEST
+
+START_TEST(fs_and_rshared)
+{
+    char dir[] = "/tmp/nslab-unit-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    private_ns();
+    ck_assert_int_eq(mnt_make_rprivate("/"), 0);
+    ck_assert_int_eq(mnt_make_rshared("/"), 0);
+    ck_assert_int_eq(root_is_shared(), 1);
+    int r = mnt_fs("tmpfs", dir);
+    umount(dir);
+    rmdir(dir);
+    ck_assert_int_eq(r, 0);
+    ck_assert_int_eq(mnt_fs("nosuchfs-nslab", "/mnt"), -ENODEV);
+}
+END_TEST
+
 Suite *suite_mounts(void)
 {
     Suite *s = suite_create("mounts");
@@ -81,6 +127,11 @@ Suite *suite_mounts(void)
     tcase_add_test(root, rprivate_missing_path_is_enoent);
     tcase_add_test(root, proc_on_missing_dir_is_enoent);
     tcase_add_test(root, proc_mounts_a_proc);
-    unit_add_root_tcase(s, root, 4);
+    tcase_add_test(root, fs_and_rshared);
+    unit_add_root_tcase(s, root, 5);
+    TCase *info = tcase_create("mountinfo");
+    tcase_add_test(info, info_finds_the_top_mount);
+    tcase_add_test(info, info_misses_and_small_buffers);
+    suite_add_tcase(s, info);
     return s;
 }

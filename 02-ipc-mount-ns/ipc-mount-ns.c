@@ -1,0 +1,308 @@
+/* 02-ipc-mount-ns/ipc-mount-ns - IPC, mount and UTS isolation, made visible.
+ *
+ * Stage 01's PID and mount namespaces, plus the two the article passes to clone()
+ * without showing them: CLONE_NEWIPC (System V IPC objects and POSIX message queues)
+ * and CLONE_NEWUTS (the host name).  The child gets a fresh /proc, a tmpfs on /mnt,
+ * its own mqueue filesystem, and optionally its own host name; then it runs a
+ * command, so `ipcs -q`, `findmnt` and `hostname` inside can be compared with the
+ * host's.  --leak shows the article's trap: without `mount --make-rprivate /`, the
+ * child's mounts land in its parent's mount table (done in a throwaway mount
+ * namespace, so the machine's own never changes).  -U does it all in a new user
+ * namespace, without root.
+ *
+ * Shell commands it replaces:
+ *   unshare --pid --mount --ipc --uts --fork sh -c 'mount --make-rprivate / &&
+ *     mount -t proc proc /proc && mount -t tmpfs tmpfs /mnt &&
+ *     mkdir /mnt/mqueue && mount -t mqueue mqueue /mnt/mqueue && hostname NAME && exec CMD'
+ *   (-U adds --user --map-root-user)
+ *
+ * Read: ipc_namespaces(7), mount_namespaces(7), uts_namespaces(7), mq_overview(7),
+ *       sysvipc(7), ipcs(1), findmnt(8), sethostname(2).
+ *
+ * Usage: ipc-mount-ns [-q] [-U] [-n NAME] [--leak] [-- CMD [ARG...]]
+ */
+#define _GNU_SOURCE
+#include <alloca.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/args.h"
+#include "../common/err.h"
+#include "../common/mounts.h"
+#include "../common/narrate.h"
+#include "../common/spawn.h"
+#include "../common/userns.h"
+
+#define CHILD_STACK_SIZE (256 * 1024)
+
+static const char usage[] =
+    "Usage: ipc-mount-ns [-q] [-U] [-n NAME] [--leak] [-- CMD [ARG...]]\n"
+    "Runs CMD (default: /bin/bash) in new PID, mount, IPC and UTS namespaces, with a\n"
+    "fresh /proc, a tmpfs on /mnt and its own POSIX message queue filesystem, so\n"
+    "ipcs, findmnt and hostname inside show only the namespace's.\n"
+    "\n"
+    "  -n, --hostname NAME  set the namespace's host name (the host's stays)\n"
+    "  -U, --userns         also a new user namespace: runs without root, as root inside\n"
+    "      --leak           skip 'mount --make-rprivate /', as the article does, in a\n"
+    "                       throwaway mount namespace whose / is shared: the child's\n"
+    "                       mounts leak into it (root only)\n"
+    "  -q, --quiet          do not narrate the kernel operations\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Needs root, or -U. Exit status: CMD's, 128+N if CMD died of signal N,\n"
+    "1 if a system call failed, 2 for a bad option.\n"
+    "\n"
+    "Example:\n"
+    "  sudo 02-ipc-mount-ns/ipc-mount-ns -n inside -- sh -c 'hostname; ipcs -q; findmnt /mnt'\n";
+
+struct child_args {
+    char **cmd;
+    const char *hostname; /* NULL: keep the copied one */
+    bool leak;
+};
+
+/* Mounts fstype on target in the child, or reports the failure and returns false. */
+static bool child_mount(const char *fstype, const char *target)
+{
+    char shell[128];
+    int r;
+    snprintf(shell, sizeof(shell), "mount -t %s %s %s", fstype, fstype, target);
+    narrate_op(shell, "mount(\"%s\", \"%s\", MS_NOSUID|MS_NODEV)", fstype, target);
+    if ((r = mnt_fs(fstype, target)) < 0) {
+        err_print(-r, NULL, "%s", shell);
+        return false;
+    }
+    return true;
+}
+
+static int child_main(void *arg)
+{
+    struct child_args *a = arg;
+    int r;
+
+    narrate_set_who("ipc-mount-ns child");
+
+    /* As in stage 01: cut propagation before mounting, or every mount below also
+     * lands in the parent's table where / is shared.  --leak skips it on purpose. */
+    if (a->leak) {
+        narrate_note("--leak: no mount --make-rprivate /, as in the article");
+    } else {
+        narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
+        if ((r = mnt_make_rprivate("/")) < 0) {
+            err_print(-r, NULL, "mount --make-rprivate /");
+            return EXIT_RUNTIME;
+        }
+    }
+    narrate_op("mount -t proc proc /proc",
+               "mount(\"proc\", \"/proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC)");
+    if ((r = mnt_proc("/proc")) < 0) {
+        err_print(-r, NULL, "mount -t proc proc /proc");
+        return EXIT_RUNTIME;
+    }
+
+    /* A mount only this namespace has: findmnt /mnt shows it here, not on the host. */
+    if (!child_mount("tmpfs", "/mnt"))
+        return EXIT_RUNTIME;
+
+    /* POSIX message queues live in the IPC namespace, and an mqueue filesystem shows
+     * the queues of the namespace that mounted it.  Where systemd mounted one on
+     * /dev/mqueue, the copy we inherited still shows the host's: mount ours over it.
+     * Elsewhere, in our tmpfs, so nothing outside it is created. */
+    struct stat st;
+    const char *mq = "/dev/mqueue";
+    if (stat(mq, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        mq = "/mnt/mqueue";
+        narrate_op("mkdir /mnt/mqueue", "mkdir(\"/mnt/mqueue\")");
+        if (mkdir(mq, 0755) < 0) {
+            err_print(errno, NULL, "mkdir %s", mq);
+            return EXIT_RUNTIME;
+        }
+    }
+    if (!child_mount("mqueue", mq))
+        return EXIT_RUNTIME;
+
+    /* The UTS namespace is a copy of the host's names; changing ours leaves theirs. */
+    if (a->hostname) {
+        char shell[96];
+        snprintf(shell, sizeof(shell), "hostname %s", a->hostname);
+        narrate_op(shell, "sethostname(\"%s\")", a->hostname);
+        if (sethostname(a->hostname, strlen(a->hostname)) < 0) {
+            err_print(errno, NULL, "hostname %s", a->hostname);
+            return EXIT_RUNTIME;
+        }
+    }
+
+    char shell[256];
+    args_join(a->cmd, "exec ", shell, sizeof(shell));
+    narrate_op(shell, "execvp(\"%s\") as PID %d", a->cmd[0], (int)getpid());
+    execvp(a->cmd[0], a->cmd);
+    err_print(errno, NULL, "exec %s", a->cmd[0]);
+    return errno == ENOENT ? 127 : 126;
+}
+
+/* --leak, before the clone: a mount namespace of our own whose / is shared again, as
+ * systemd leaves it.  Made private first, so that sharing it joins no peer group of
+ * the machine's: whatever leaks into it goes away with this process.  Returns an open
+ * /proc/self/mountinfo of it, readable after the child's proc has hidden our /proc. */
+static int leak_prepare(void)
+{
+    int r;
+    narrate_op("unshare --mount", "unshare(CLONE_NEWNS)");
+    if (unshare(CLONE_NEWNS) < 0)
+        err_die(EXIT_RUNTIME, errno,
+                errno == EPERM ? err_root_hint("--leak needs CAP_SYS_ADMIN") : NULL,
+                "unshare --mount");
+    narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
+    if ((r = mnt_make_rprivate("/")) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "mount --make-rprivate /");
+    narrate_op("mount --make-rshared /", "mount(\"/\", MS_REC|MS_SHARED)");
+    if ((r = mnt_make_rshared("/")) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "mount --make-rshared /");
+    int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        err_die(EXIT_RUNTIME, errno, NULL, "cat /proc/self/mountinfo");
+    return fd;
+}
+
+/* --leak, after the child is gone: what its mounts did to ours. */
+static void leak_report(int mountinfo_fd)
+{
+    static char text[256 * 1024];
+    char type[64];
+    ssize_t n, len = 0;
+
+    /* mountinfo is generated as it is read: from offset 0 it is today's table. */
+    while ((n = pread(mountinfo_fd, text + len, sizeof(text) - 1 - (size_t)len, len)) > 0)
+        len += n;
+    text[len] = '\0';
+    narrate_set_who("ipc-mount-ns");
+    if (mnt_info_fstype(text, "/mnt", type, sizeof(type)) == 0)
+        narrate_note("--leak: our mount table now has the child's %s on /mnt", type);
+    if (mnt_info_fstype(text, "/proc", type, sizeof(type)) == 0)
+        narrate_note("--leak: and /proc %s", access("/proc/self", F_OK) == 0
+                                                 ? "still shows our processes"
+                                                 : "is the dead namespace's: /proc/self is gone");
+    /* The leaked proc hides ours, and this process still needs its own /proc until it
+     * exits (sanitizers read it, for one).  Unmounting it in our throwaway namespace
+     * uncovers ours again. */
+    narrate_op("umount /proc", "umount2(\"/proc\", MNT_DETACH)");
+    if (umount2("/proc", MNT_DETACH) < 0)
+        err_print(errno, NULL, "umount /proc");
+    narrate_note("--leak: all in a throwaway mount namespace: the machine's is unchanged");
+}
+
+int main(int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        {"quiet", no_argument, NULL, 'q'},  {"help", no_argument, NULL, 'h'},
+        {"userns", no_argument, NULL, 'U'}, {"hostname", required_argument, NULL, 'n'},
+        {"leak", no_argument, NULL, 'L'},   {0},
+    };
+    static char *bash[] = {"/bin/bash", NULL};
+    struct child_args a = {0};
+    bool quiet = false, userns = false;
+    int opt, r;
+
+    err_stage = "02-ipc-mount-ns";
+    while ((opt = getopt_long(argc, argv, "+:qhUn:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'U':
+            userns = true;
+            break;
+        case 'n':
+            if (args_check_hostname(optarg) < 0)
+                err_usage("bad host name '%s': 1 to 64 printable characters, no '/'", optarg);
+            a.hostname = optarg;
+            break;
+        case 'L':
+            a.leak = true;
+            break;
+        case ':':
+            err_usage("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            if (optopt)
+                err_usage("unknown option '-%c'", optopt);
+            err_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    /* Mounts never propagate out of a user namespace's mount namespace: the kernel
+     * turns the copied shared mounts into slaves.  There would be nothing to see. */
+    if (a.leak && userns)
+        err_usage("--leak and -U do not go together: mounts made in a user namespace never "
+                  "propagate out");
+    if (args_command(argc, argv, optind, bash, &a.cmd) < 0)
+        err_usage("missing command after '--'");
+    narrate_init("ipc-mount-ns", quiet);
+
+    int mountinfo_fd = a.leak ? leak_prepare() : -1;
+
+    /* cppcheck-suppress allocaCalled ; as in stage 01 */
+    char *stack = alloca(CHILD_STACK_SIZE);
+    void *stack_top = spawn_stack_top(stack, CHILD_STACK_SIZE);
+
+    /* Four namespaces at once; with -U a fifth, created first by the kernel, which owns
+     * the other four: that is what lets an unprivileged user make them. */
+    struct spawn_child child;
+    int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+    if (userns)
+        flags |= CLONE_NEWUSER;
+    const char *shell = userns ? "unshare --user --pid --mount --ipc --uts --fork"
+                               : "unshare --pid --mount --ipc --uts --fork";
+    const char *op = userns ? "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|"
+                              "CLONE_NEWUTS|SIGCHLD)"
+                            : "clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|SIGCHLD)";
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0) {
+        char hint[256];
+        const char *h = NULL;
+        if (userns && userns_blocked_hint("/proc/sys", hint, sizeof(hint)))
+            h = hint;
+        else if (!userns && r == -EPERM)
+            h = err_root_hint("these namespaces need CAP_SYS_ADMIN; or try -U");
+        err_die(EXIT_RUNTIME, -r, h, "%s ~ %s", op, shell);
+    }
+    narrate_op(shell, "%s", op);
+
+    /* -U: the child waits on its pipe with no IDs yet; we map root inside to us. */
+    if (userns) {
+        struct userns_map m = {0, getuid(), 0, getgid()};
+        char failed[128], hint[256];
+        if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
+            err_die(EXIT_RUNTIME, -r,
+                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
+                    failed);
+    }
+
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    if ((r = spawn_release(&child)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "releasing the child");
+
+    int status;
+    if ((r = spawn_wait(&child, &status)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
+    int code = spawn_exit_code(status);
+    if (code >= 128)
+        narrate_op(NULL, "waitpid(%d): killed by signal %d (%s), exit status %d", (int)child.pid,
+                   code - 128, strsignal(code - 128), code);
+    else
+        narrate_op(NULL, "waitpid(%d): exited with status %d", (int)child.pid, code);
+    if (a.leak)
+        leak_report(mountinfo_fd);
+    return code < 0 ? EXIT_RUNTIME : code;
+}

@@ -1,0 +1,245 @@
+/* 03-user-drop/user-drop - the article's whole first program, corrected.
+ *
+ * clone() a child into new IPC, PID and mount namespaces sharing the parent's file
+ * descriptor table (CLONE_FILES, as the article does), make / private, mount a fresh
+ * /proc, then drop from root to nobody (65534) and exec a command: bash by default.
+ * The drop is made in the one order that works, supplementary groups first, then the
+ * group, then the user, and every call is checked: if one fails, the command never
+ * runs.  -U does it in a new user namespace, without root: the parent maps the target
+ * IDs inside to the caller's outside.
+ *
+ * Shell commands it replaces:
+ *   unshare --ipc --pid --mount --fork --mount-proc \
+ *     setpriv --clear-groups --regid=65534 --reuid=65534 CMD
+ *   (-U: unshare --user --map-user=65534 --map-group=65534 ... without --clear-groups)
+ *
+ * Read: clone(2), setgroups(2), setgid(2), setuid(2), credentials(7),
+ *       capabilities(7), user_namespaces(7).
+ *
+ * Usage: user-drop [-q] [-U] [-u USER] [-g GROUP] [-- CMD [ARG...]]
+ */
+#define _GNU_SOURCE
+#include <alloca.h>
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/args.h"
+#include "../common/err.h"
+#include "../common/ids.h"
+#include "../common/mounts.h"
+#include "../common/narrate.h"
+#include "../common/spawn.h"
+#include "../common/userns.h"
+
+#define CHILD_STACK_SIZE (256 * 1024)
+
+static const char usage[] =
+    "Usage: user-drop [-q] [-U] [-u USER] [-g GROUP] [-- CMD [ARG...]]\n"
+    "Runs CMD (default: /bin/bash) as PID 1 of new IPC, PID and mount namespaces with\n"
+    "a fresh /proc, after dropping root for USER and GROUP (default: 65534, nobody\n"
+    "and nogroup): no supplementary groups, no capabilities, no way back.\n"
+    "\n"
+    "  -u, --user NAME|UID    the user to become (default 65534)\n"
+    "  -g, --group NAME|GID   the group to become (default 65534)\n"
+    "  -U, --userns           also a new user namespace: runs without root; USER and\n"
+    "                         GROUP inside stand for you outside\n"
+    "  -q, --quiet            do not narrate the kernel operations\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Needs root, or -U. Exit status: CMD's, 128+N if CMD died of signal N,\n"
+    "1 if a system call failed (CMD did not run), 2 for a bad option.\n"
+    "\n"
+    "Example:\n"
+    "  sudo 03-user-drop/user-drop -- id\n";
+
+struct child_args {
+    char **cmd;
+    uid_t uid;
+    gid_t gid;
+    bool userns;
+};
+
+/* The hint for a failed setgid/setuid: EINVAL means the ID has no meaning here. */
+static const char *id_hint(int err, const char *map)
+{
+    static char hint[128];
+    if (err != EINVAL)
+        return NULL;
+    snprintf(hint, sizeof(hint), "the ID is not mapped in this user namespace: see %s", map);
+    return hint;
+}
+
+static int child_main(void *arg)
+{
+    struct child_args *a = arg;
+    char shell[256];
+    int r;
+
+    narrate_set_who("user-drop child");
+
+    /* As in stage 01: private first, then our own /proc.  Both need root (or the
+     * capabilities -U gives us in our own user namespace), so they come before the
+     * drop; after it, nothing could be mounted. */
+    narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
+    if ((r = mnt_make_rprivate("/")) < 0) {
+        err_print(-r, NULL, "mount --make-rprivate /");
+        return EXIT_RUNTIME;
+    }
+    narrate_op("mount -t proc proc /proc",
+               "mount(\"proc\", \"/proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC)");
+    if ((r = mnt_proc("/proc")) < 0) {
+        err_print(-r, NULL, "mount -t proc proc /proc");
+        return EXIT_RUNTIME;
+    }
+
+    /* The drop, in the only order that works: each call needs a capability
+     * (CAP_SETGID, CAP_SETUID) that setuid() away from root takes away.  Called last,
+     * setuid leaves nothing to do; called first, it makes the other two fail with
+     * EPERM and leaves root's groups in place.  Every result is checked: the article
+     * ignores them, so a failed setuid there runs bash as root. */
+    if (a->userns) {
+        /* The parent had to write "deny" to /proc/PID/setgroups before it could map
+         * our group: in this namespace setgroups() fails for good.  The groups we came
+         * with stay, shown as 65534 (unmapped), and still count for files outside. */
+        narrate_note("setgroups() is denied in this user namespace (/proc/self/setgroups: "
+                     "deny): the groups from outside stay");
+    } else {
+        narrate_op("setpriv --clear-groups", "setgroups(0, NULL)");
+        if (setgroups(0, NULL) < 0) {
+            err_print(errno, NULL, "setgroups(0, NULL) ~ setpriv --clear-groups");
+            return EXIT_RUNTIME;
+        }
+    }
+    snprintf(shell, sizeof(shell), "setpriv --regid=%u", (unsigned)a->gid);
+    narrate_op(shell, "setgid(%u)", (unsigned)a->gid);
+    if (setgid(a->gid) < 0) {
+        err_print(errno, id_hint(errno, "/proc/self/gid_map"), "setgid(%u) ~ %s", (unsigned)a->gid,
+                  shell);
+        return EXIT_RUNTIME;
+    }
+    snprintf(shell, sizeof(shell), "setpriv --reuid=%u", (unsigned)a->uid);
+    narrate_op(shell, "setuid(%u)", (unsigned)a->uid);
+    if (setuid(a->uid) < 0) {
+        err_print(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s", (unsigned)a->uid,
+                  shell);
+        return EXIT_RUNTIME;
+    }
+
+    args_join(a->cmd, "exec ", shell, sizeof(shell));
+    narrate_op(shell, "execvp(\"%s\") as uid %u gid %u", a->cmd[0], (unsigned)getuid(),
+               (unsigned)getgid());
+    /* exec clears the capabilities of a process that is not root: CapEff becomes 0. */
+    execvp(a->cmd[0], a->cmd);
+    err_print(errno, NULL, "exec %s", a->cmd[0]);
+    return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        {"quiet", no_argument, NULL, 'q'},       {"help", no_argument, NULL, 'h'},
+        {"userns", no_argument, NULL, 'U'},      {"user", required_argument, NULL, 'u'},
+        {"group", required_argument, NULL, 'g'}, {0},
+    };
+    static char *bash[] = {"/bin/bash", NULL};
+    /* 65534 is nobody and nogroup on Debian, as in the article. */
+    struct child_args a = {.uid = 65534, .gid = 65534};
+    bool quiet = false;
+    int opt, r;
+
+    err_stage = "03-user-drop";
+    while ((opt = getopt_long(argc, argv, "+:qhUu:g:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'U':
+            a.userns = true;
+            break;
+        case 'u':
+            if ((r = ids_parse_uid(optarg, &a.uid)) < 0)
+                err_usage(r == -ENOENT ? "no user named '%s'" : "bad user ID '%s'", optarg);
+            break;
+        case 'g':
+            if ((r = ids_parse_gid(optarg, &a.gid)) < 0)
+                err_usage(r == -ENOENT ? "no group named '%s'" : "bad group ID '%s'", optarg);
+            break;
+        case ':':
+            err_usage("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            if (optopt)
+                err_usage("unknown option '-%c'", optopt);
+            err_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (args_command(argc, argv, optind, bash, &a.cmd) < 0)
+        err_usage("missing command after '--'");
+    narrate_init("user-drop", quiet);
+
+    /* cppcheck-suppress allocaCalled ; as in stage 01 */
+    char *stack = alloca(CHILD_STACK_SIZE);
+    void *stack_top = spawn_stack_top(stack, CHILD_STACK_SIZE);
+
+    /* The article's flags.  CLONE_FILES makes the child share our file descriptor
+     * table: a descriptor either of us opens or closes, the other sees opened or
+     * closed.  Harmless here: we open nothing while the child runs, and execve()
+     * gives the command a private copy of the table, in which our O_CLOEXEC release
+     * pipe is closed.  (spawn.c takes care not to close the pipe under the child.) */
+    struct spawn_child child;
+    int flags = CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS | CLONE_FILES | SIGCHLD;
+    if (a.userns)
+        flags |= CLONE_NEWUSER;
+    const char *shell = a.userns ? "unshare --user --ipc --pid --mount --fork"
+                                 : "unshare --ipc --pid --mount --fork";
+    const char *op = a.userns ? "clone(CLONE_NEWUSER|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNS|"
+                                "CLONE_FILES|SIGCHLD)"
+                              : "clone(CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNS|CLONE_FILES|SIGCHLD)";
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0) {
+        char hint[256];
+        const char *h = NULL;
+        if (a.userns && userns_blocked_hint("/proc/sys", hint, sizeof(hint)))
+            h = hint;
+        else if (!a.userns && r == -EPERM)
+            h = err_root_hint("these namespaces need CAP_SYS_ADMIN; or try -U");
+        err_die(EXIT_RUNTIME, -r, h, "%s ~ %s", op, shell);
+    }
+    narrate_op(shell, "%s", op);
+
+    /* -U: the IDs the child will drop to are, inside, the only ones mapped: to us. */
+    if (a.userns) {
+        struct userns_map m = {a.uid, getuid(), a.gid, getgid()};
+        char failed[128], hint[256];
+        if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
+            err_die(EXIT_RUNTIME, -r,
+                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
+                    failed);
+    }
+
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    if ((r = spawn_release(&child)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "releasing the child");
+
+    /* The article's loop, and its exit status passed on. */
+    int status;
+    if ((r = spawn_wait(&child, &status)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
+    int code = spawn_exit_code(status);
+    if (code >= 128)
+        narrate_op(NULL, "waitpid(%d): killed by signal %d (%s), exit status %d", (int)child.pid,
+                   code - 128, strsignal(code - 128), code);
+    else
+        narrate_op(NULL, "waitpid(%d): exited with status %d", (int)child.pid, code);
+    return code < 0 ? EXIT_RUNTIME : code;
+}
