@@ -13,8 +13,10 @@
  * Shell commands it replaces (up; down is `ip netns del` of both):
  *   ip netns add nslab-host                  ip netns add ns1
  *   ip -n nslab-host link set lo up
- *   ip -n nslab-host link add veth0 type veth peer name veth1
- *   ip -n nslab-host link set veth1 netns ns1
+ *   ip -n nslab-host link add veth0 type veth peer name veth1 netns ns1
+ *     (with --article-steps, the article's two steps:
+ *      ip -n nslab-host link add veth0 type veth peer name veth1
+ *      ip -n nslab-host link set veth1 netns ns1)
  *   ip -n nslab-host addr add 192.168.5.5/24 dev veth0
  *   ip -n nslab-host link set veth0 up
  *   ip -n ns1 link set lo up
@@ -58,9 +60,11 @@ static const char usage[] =
     "  --host-ns NAME   the lab host namespace (nslab-host); names the lab's state file\n"
     "  --ns NAME        the article's ns1\n"
     "  --veth0 NAME     the host's end of the pair (veth0)\n"
-    "  --veth1 NAME     the end moved into ns1 (veth1)\n"
+    "  --veth1 NAME     the end in ns1 (veth1)\n"
     "  --addr0 A/N      veth0's address (192.168.5.5/24)\n"
     "  --addr1 A/N      veth1's address (192.168.5.10/24), in the same subnet\n"
+    "  --article-steps  make veth1 beside veth0, then move it into ns1, as the article\n"
+    "                   does (by default veth1 is made in ns1: one request, no move)\n"
     "  -q, --quiet      do not narrate the kernel operations\n"
     "  -h, --help       show this help\n"
     "Options go before or after the subcommand.  State: /run/nslab/<host-ns>.state.\n"
@@ -74,6 +78,7 @@ static const char usage[] =
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {
     const char *host, *ns, *veth0, *veth1;
+    bool article_steps; /* make veth1 beside veth0, then move it, as the article does */
     struct cidr4 addr0, addr1;
     char addr0_s[24], addr1_s[24];
 } cfg = {.host = "nslab-host", .ns = "ns1", .veth0 = "veth0", .veth1 = "veth1"};
@@ -86,7 +91,7 @@ static void die_step(int r, const struct nl *nl, const char *shell)
     char hint[300] = "";
     if (nl && nl->ext_ack[0])
         snprintf(hint, sizeof(hint), "kernel: %s", nl->ext_ack);
-    else if (r == -EPERM)
+    else if (r == -EPERM || r == -EACCES)
         snprintf(hint, sizeof(hint), "%s", err_root_hint("network namespaces need CAP_SYS_ADMIN"));
     err_die(EXIT_RUNTIME, -r, hint[0] ? hint : NULL, "%s", shell);
 }
@@ -183,18 +188,37 @@ static void cmd_up(void)
      * knows the link is ours.  Deleting either end deletes both. */
     if ((r = lab_record(&lab, LAB_LINK, cfg.veth0, cfg.host)) < 0)
         die_step(r, NULL, "writing the lab's state");
-    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s", cfg.host,
-             cfg.veth0, cfg.veth1);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s", cfg.veth0, cfg.veth1);
-    request(&host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1), shell, op);
-
-    /* Step 4: one end into ns1.  The kernel takes the target namespace as an open
-     * file descriptor on it (IFLA_NET_NS_FD), not by name: names are ip's business. */
-    snprintf(shell, sizeof(shell), "ip -n %s link set %s netns %s", cfg.host, cfg.veth1, cfg.ns);
-    if ((fd = netns_open(cfg.ns)) < 0)
+    /* The kernel takes a namespace as an open file descriptor on it (IFLA_NET_NS_FD),
+     * not by name: names are ip's business. */
+    if ((fd = netns_open(cfg.ns)) < 0) {
+        snprintf(shell, sizeof(shell), "open %s/%s", NETNS_RUN_DIR, cfg.ns);
         die_step(fd, NULL, shell);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_NET_NS_FD=%d (%s)", cfg.veth1, fd, cfg.ns);
-    request(&host, nl_msg_link_netns(buf, cfg.veth1, fd), shell, op);
+    }
+    if (cfg.article_steps) {
+        snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s", cfg.host,
+                 cfg.veth0, cfg.veth1);
+        snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s", cfg.veth0, cfg.veth1);
+        request(&host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, -1), shell, op);
+
+        /* Step 4: one end into ns1.  Moving a live link makes the kernel wait for
+         * every reader of the old namespace's device list to finish (an RCU grace
+         * period): the slowest step of up. */
+        snprintf(shell, sizeof(shell), "ip -n %s link set %s netns %s", cfg.host, cfg.veth1,
+                 cfg.ns);
+        snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_NET_NS_FD=%d (%s)", cfg.veth1, fd, cfg.ns);
+        request(&host, nl_msg_link_netns(buf, cfg.veth1, fd), shell, op);
+    } else {
+        /* Steps 3 and 4 in one request: the peer's own IFLA_NET_NS_FD has it born in
+         * ns1, so nothing ever has to move (what `ip link add ... netns ns1` sends). */
+        snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s",
+                 cfg.host, cfg.veth0, cfg.veth1, cfg.ns);
+        snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)",
+                 cfg.veth0, cfg.veth1, fd, cfg.ns);
+        request(&host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op);
+        narrate_note("%s is born in %s: the article's steps 3 and 4 in one request "
+                     "(--article-steps makes it here, then moves it)",
+                     cfg.veth1, cfg.ns);
+    }
     close(fd);
 
     /* Step 6: addresses and links up (ifconfig did both at once). */
@@ -333,7 +357,16 @@ static void set_addr(struct cidr4 *dst, char *text, size_t size, const char *val
 
 int main(int argc, char *argv[])
 {
-    enum { OPT_HOSTNS = 256, OPT_NS, OPT_VETH0, OPT_VETH1, OPT_ADDR0, OPT_ADDR1, OPT_HOST };
+    enum {
+        OPT_HOSTNS = 256,
+        OPT_NS,
+        OPT_VETH0,
+        OPT_VETH1,
+        OPT_ADDR0,
+        OPT_ADDR1,
+        OPT_HOST,
+        OPT_ARTICLE
+    };
     static const struct option longopts[] = {
         {"host-ns", required_argument, NULL, OPT_HOSTNS},
         {"ns", required_argument, NULL, OPT_NS},
@@ -342,6 +375,7 @@ int main(int argc, char *argv[])
         {"addr0", required_argument, NULL, OPT_ADDR0},
         {"addr1", required_argument, NULL, OPT_ADDR1},
         {"host", no_argument, NULL, OPT_HOST},
+        {"article-steps", no_argument, NULL, OPT_ARTICLE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -382,6 +416,9 @@ int main(int argc, char *argv[])
             break;
         case OPT_HOST:
             in_host = true;
+            break;
+        case OPT_ARTICLE:
+            cfg.article_steps = true;
             break;
         case ':':
             err_usage("option '%s' needs a value", argv[optind - 1]);

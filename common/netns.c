@@ -2,10 +2,13 @@
 #define _GNU_SOURCE
 #include "netns.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -244,4 +247,42 @@ int netns_exec(const char *name, char *const cmd[], int *status)
         return -e;
     *status = st;
     return 0;
+}
+
+int netns_users(uint64_t ino, pid_t *pid)
+{
+    char want[48], path[600], link[48];
+    int count = 0;
+
+    snprintf(want, sizeof(want), "net:[%" PRIu64 "]", ino);
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return -errno;
+    struct dirent *p;
+    while ((p = readdir(proc))) {
+        if (p->d_name[0] < '1' || p->d_name[0] > '9')
+            continue;
+        /* Threads may setns() on their own: look at each one, not just the leader. */
+        snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+        DIR *tasks = opendir(path);
+        if (!tasks)
+            continue; /* exited meanwhile */
+        struct dirent *t;
+        while ((t = readdir(tasks))) {
+            if (t->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof(path), "/proc/%s/task/%s/ns/net", p->d_name, t->d_name);
+            ssize_t n = readlink(path, link, sizeof(link) - 1);
+            if (n <= 0)
+                continue;
+            link[n] = '\0';
+            if (strcmp(link, want) == 0) {
+                if (count++ == 0 && pid)
+                    *pid = (pid_t)atoi(p->d_name);
+            }
+        }
+        closedir(tasks);
+    }
+    closedir(proc);
+    return count;
 }

@@ -117,7 +117,7 @@ static struct ifinfomsg *link_start(struct nlmsghdr *nlh)
     return ifi;
 }
 
-struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer)
+struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer, int peer_netns_fd)
 {
     /* NLM_F_EXCL: fail with EEXIST rather than change a link that is there. */
     struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
@@ -133,6 +133,9 @@ struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer)
     struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
     pifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+    /* The peer's own IFLA_NET_NS_FD: created there, never moved. */
+    if (peer_netns_fd >= 0)
+        mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
     mnl_attr_nest_end(nlh, peerinfo);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, linkinfo);
@@ -503,8 +506,9 @@ int nl_format_link(char *buf, size_t size, const struct nl_link *l, const char *
     char name[IFNAMSIZ + 16];
     buf[0] = '\0';
     /* ip shows a veth's peer after '@': by name when it is in the same namespace,
-     * as ifN (its index over there) when it is in another. */
-    if (l->link && l->link != l->index) {
+     * as ifN (its index over there) when it is in another - where it may well have
+     * the same index as this one. */
+    if (l->link && (l->link_netns || l->link != l->index)) {
         if (l->link_netns || !peer)
             snprintf(name, sizeof(name), "%s@if%d", l->name, l->link);
         else

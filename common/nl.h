@@ -47,9 +47,13 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh);
  * Links are named, not numbered: with ifi_index 0 the kernel looks the name up
  * (IFLA_IFNAME), as `ip link set NAME` relies on. */
 
-/* ip link add NAME type veth peer name PEER */
-struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer);
-/* ip link set NAME netns <the namespace behind netns_fd> */
+/* ip link add NAME type veth peer name PEER [netns <the namespace behind peer_netns_fd>]:
+ * with peer_netns_fd -1 both ends are made in the socket's namespace; otherwise PEER
+ * is born in the other one, which spares the kernel a later move (see
+ * nl_msg_link_netns). */
+struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer, int peer_netns_fd);
+/* ip link set NAME netns <the namespace behind netns_fd>.  Moving a live link makes
+ * the kernel wait for an RCU grace period (about 20 ms here) before it is done. */
 struct nlmsghdr *nl_msg_link_netns(void *buf, const char *name, int netns_fd);
 /* ip link set NAME up | down */
 struct nlmsghdr *nl_msg_link_updown(void *buf, const char *name, bool up);

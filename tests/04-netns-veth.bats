@@ -28,7 +28,9 @@ teardown() {
 
 # Nothing of lab H/N is left: namespaces, /run/netns entries, state file.
 assert_nothing_left() {
-  ! ip netns list | grep -qE "^($H|$N)( |\$)"
+  if ip netns list | grep -qE "^($H|$N)( |\$)"; then
+    fail "ip netns list still shows the lab: $(ip netns list)"
+  fi
   [ ! -e "/run/netns/$H" ]
   [ ! -e "/run/netns/$N" ]
   [ ! -e "/run/nslab/$H.state" ]
@@ -95,12 +97,15 @@ veth1"
   run --separate-stderr "$NV" "${OPTS[@]}" down
   assert_success
   assert_nothing_left
-  [[ $stderr == *"~ ip -n $H link del veth0"* ]]
+  # nobody is inside: the pair goes with the namespaces, no RTM_DELLINK needed
+  [[ $stderr == *"veth0 goes with its namespace: no process is in the lab's namespaces"* ]]
+  [[ $stderr != *"RTM_DELLINK"* ]]
   [[ $stderr == *"~ ip netns del $N"* ]]
   # down again: nothing to do, says so, succeeds
   run --separate-stderr "$NV" "${OPTS[@]}" down
   assert_success
   assert_equal "$stderr" "[netns-veth] $H is not up (no /run/nslab/$H.state): nothing to remove"
+  assert_nothing_left
 }
 
 @test "up killed after each step, then down: nothing is left" {
@@ -124,9 +129,11 @@ veth1"
   sleep 0.2
   local ns_ino
   ns_ino=$(stat -L -c %i "/run/netns/$N")
-  run "$NV" -q "${OPTS[@]}" down
+  run "$NV" "${OPTS[@]}" down
   assert_success
   assert_nothing_left
+  # someone is inside: down deletes the pair itself, and says why
+  assert_output --partial "RTM_DELLINK veth0 (in $H; PID "
   # the namespace lives on in the sleeper, but without the veth
   run nsenter --net="/proc/$holder/ns/net" ip -br link
   assert_output --regexp '^lo '
@@ -224,10 +231,24 @@ veth1"
   [[ ${nar[1]} =~ ~\ ip\ netns\ add\ $N$ ]]
   local s
   s=$(printf '%s\n' "${nar[@]}")
-  [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1  ~ ip -n $H link add veth0 type veth peer name veth1"* ]]
-  [[ $s == *"RTM_NEWLINK veth1 IFLA_NET_NS_FD="*"~ ip -n $H link set veth1 netns $N"* ]]
+  # veth1 is born in ns1: the pair and the move in one request
+  [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1 IFLA_NET_NS_FD="*" ($N)  ~ ip -n $H link add veth0 type veth peer name veth1 netns $N"* ]]
+  [[ $s != *"link set veth1 netns"* ]]
   [[ $s == *"RTM_NEWADDR 192.168.5.10/24 on veth1"*"~ ip -n $N addr add 192.168.5.10/24 dev veth1"* ]]
   [[ $s == *"~ ip -n $N link set veth1 up"* ]]
+}
+
+@test "--article-steps makes veth1 beside veth0, then moves it, as the article does" {
+  run --separate-stderr "$NV" "${OPTS[@]}" --article-steps up
+  assert_success
+  local s=$stderr
+  [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1  ~ ip -n $H link add veth0 type veth peer name veth1"$'\n'* ]]
+  [[ $s == *"RTM_NEWLINK veth1 IFLA_NET_NS_FD="*"~ ip -n $H link set veth1 netns $N"* ]]
+  # the same lab either way
+  run ip -n "$N" -br -4 addr show dev veth1
+  assert_output --regexp '^veth1@if[0-9]+ +[A-Z]+ +192\.168\.5\.10/24 *$'
+  run ip netns exec "$N" ping -c 1 -W 2 192.168.5.5
+  assert_success
 }
 
 @test "show prints both sides; its routes are ip route's lines" {
@@ -276,7 +297,7 @@ veth1"
   run --separate-stderr as_nobody "$NV" -q "${OPTS[@]}" up
   assert_failure 1
   assert_output ""
-  [[ $stderr == "04-netns-veth: ip netns add $H: "* ]]
+  assert_equal "$stderr" "04-netns-veth: ip netns add $H: Permission denied (network namespaces need CAP_SYS_ADMIN; run as root: sudo make run-04)"
   assert_nothing_left
 }
 

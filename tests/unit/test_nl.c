@@ -34,7 +34,7 @@ static const struct nlattr *find_nested(const struct nlattr *nest, int type)
 START_TEST(veth_add_message)
 {
     char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = nl_msg_veth_add(buf, "veth0", "veth1");
+    struct nlmsghdr *nlh = nl_msg_veth_add(buf, "veth0", "veth1", -1);
     ck_assert_int_eq(nlh->nlmsg_type, RTM_NEWLINK);
     ck_assert_int_eq(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -52,6 +52,29 @@ START_TEST(veth_add_message)
     ck_assert_int_eq(mnl_attr_get_type(pname), IFLA_IFNAME);
     ck_assert_str_eq(mnl_attr_get_str(pname), "veth1");
     ck_assert_int_eq((char *)info + info->nla_len - (char *)nlh, (int)nlh->nlmsg_len);
+}
+END_TEST
+
+START_TEST(veth_add_with_peer_in_another_namespace)
+{
+    char buf[NL_BUFSIZE];
+    struct nlmsghdr *nlh = nl_msg_veth_add(buf, "veth0", "veth1", 9);
+    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+    /* The namespace fd goes to the peer only: veth0 stays where it is made. */
+    ck_assert_ptr_null(find_attr(nlh, sizeof(*ifi), IFLA_NET_NS_FD));
+    const struct nlattr *info = find_attr(nlh, sizeof(*ifi), IFLA_LINKINFO);
+    const struct nlattr *peer = find_nested(find_nested(info, IFLA_INFO_DATA), VETH_INFO_PEER);
+    const struct nlattr *a =
+        (const void *)((const char *)mnl_attr_get_payload(peer) + MNL_ALIGN(sizeof(*ifi)));
+    int seen = 0;
+    for (; (const char *)a < (const char *)peer + peer->nla_len;
+         a = (const void *)((const char *)a + MNL_ALIGN(a->nla_len))) {
+        if (mnl_attr_get_type(a) == IFLA_NET_NS_FD) {
+            ck_assert_uint_eq(mnl_attr_get_u32(a), 9);
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 1);
 }
 END_TEST
 
@@ -142,6 +165,14 @@ START_TEST(route_and_link_lines_as_ip_prints_them)
                         .link_netns = true};
     nl_format_link(buf, sizeof(buf), &l, NULL);
     ck_assert_str_eq(buf, "veth0@if2        UP             <BROADCAST,UP>");
+    /* the peer in another namespace may have the very same index */
+    l.link = 3;
+    nl_format_link(buf, sizeof(buf), &l, NULL);
+    ck_assert_str_eq(buf, "veth0@if3        UP             <BROADCAST,UP>");
+    /* a link that is its own link (no peer) shows no '@' */
+    l.link_netns = false;
+    nl_format_link(buf, sizeof(buf), &l, NULL);
+    ck_assert_str_eq(buf, "veth0            UP             <BROADCAST,UP>");
 }
 END_TEST
 
@@ -188,8 +219,8 @@ START_TEST(veth_pair_addresses_routes_for_real)
     struct nl_link l;
     struct seen s = {""};
     fresh_netns();
-    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "ta", "tb")), 0);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "ta", "tc")), -EEXIST);
+    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "ta", "tb", -1)), 0);
+    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "ta", "tc", -1)), -EEXIST);
     ck_assert_int_eq(nl_link_get(&nl, "ta", &l), 0);
     ck_assert_int_eq(nl_request(&nl, nl_msg_link_updown(buf, "ta", true)), 0);
     ck_assert_int_eq(nl_request(&nl, nl_msg_link_updown(buf, "tb", true)), 0);
@@ -231,7 +262,7 @@ START_TEST(kernel_errors_come_back_as_errno_with_its_message)
     ck_assert_int_eq(nl_request(&nl, nl_msg_addr4_add(buf, 9999, a, 24)), -ENODEV);
     ck_assert_int_eq(nl_request(&nl, nl_msg_addr4_add(buf, 1, a, 33)), -EINVAL);
     ck_assert_msg(strstr(nl.ext_ack, "prefix") != NULL, "ext ack: '%s'", nl.ext_ack);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "lo", "tz")), -EEXIST);
+    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "lo", "tz", -1)), -EEXIST);
     nl_close(&nl);
 }
 END_TEST
@@ -257,6 +288,7 @@ Suite *suite_nl(void)
     Suite *s = suite_create("nl");
     TCase *tc = tcase_create("messages");
     tcase_add_test(tc, veth_add_message);
+    tcase_add_test(tc, veth_add_with_peer_in_another_namespace);
     tcase_add_test(tc, link_netns_updown_del_messages);
     tcase_add_test(tc, addr_add_message);
     tcase_add_test(tc, route_add_message);
