@@ -160,36 +160,23 @@ int main(int argc, char *argv[])
     int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
     if (userns)
         flags |= CLONE_NEWUSER;
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0) {
-        char hint[256];
-        if (userns)
-            err_die(EXIT_RUNTIME, -r,
-                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL,
-                    "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS) ~ unshare --user --pid "
-                    "--mount --fork");
-        err_die(EXIT_RUNTIME, -r,
-                r == -EPERM ? err_root_hint("CLONE_NEWPID and CLONE_NEWNS need CAP_SYS_ADMIN")
-                            : NULL,
-                "clone(CLONE_NEWPID|CLONE_NEWNS) ~ unshare --pid --mount --fork");
-    }
+    char op[160], shell[96], hint[256];
+    spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
+        err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s ~ %s", op,
+                shell);
     /* Narrated once it worked: the child waits for spawn_release(), so these lines
      * still come before anything it prints. */
     narrate_note("child stack: %d KiB from alloca(), clone() gets its top",
                  CHILD_STACK_SIZE / 1024);
-    if (userns)
-        narrate_op("unshare --user --pid --mount --fork",
-                   "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)");
-    else
-        narrate_op("unshare --pid --mount --fork", "clone(CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)");
+    narrate_op(shell, "%s", op);
 
     /* -U: the child has no IDs until we map them; root inside stands for us. */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
-        char failed[128], hint[256];
+        char failed[128];
         if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r,
-                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
-                    failed);
+            err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
     }
 
     /* One process, two numbers: NSpid lists its PID in our namespace, then in its own. */
@@ -217,10 +204,6 @@ int main(int argc, char *argv[])
     if ((r = spawn_wait(&child, &status)) < 0)
         err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
     int code = spawn_exit_code(status);
-    if (code >= 128)
-        narrate_op(NULL, "waitpid(%d): killed by signal %d (%s), exit status %d", (int)child.pid,
-                   code - 128, strsignal(code - 128), code);
-    else
-        narrate_op(NULL, "waitpid(%d): exited with status %d", (int)child.pid, code);
+    spawn_narrate_exit(child.pid, code);
     return code < 0 ? EXIT_RUNTIME : code;
 }

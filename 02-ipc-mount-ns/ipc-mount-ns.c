@@ -262,30 +262,19 @@ int main(int argc, char *argv[])
     int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
     if (userns)
         flags |= CLONE_NEWUSER;
-    const char *shell = userns ? "unshare --user --pid --mount --ipc --uts --fork"
-                               : "unshare --pid --mount --ipc --uts --fork";
-    const char *op = userns ? "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|"
-                              "CLONE_NEWUTS|SIGCHLD)"
-                            : "clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|SIGCHLD)";
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0) {
-        char hint[256];
-        const char *h = NULL;
-        if (userns && userns_blocked_hint("/proc/sys", hint, sizeof(hint)))
-            h = hint;
-        else if (!userns && r == -EPERM)
-            h = err_root_hint("these namespaces need CAP_SYS_ADMIN; or try -U");
-        err_die(EXIT_RUNTIME, -r, h, "%s ~ %s", op, shell);
-    }
+    char op[160], shell[96], hint[256];
+    spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
+        err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s ~ %s", op,
+                shell);
     narrate_op(shell, "%s", op);
 
     /* -U: the child waits on its pipe with no IDs yet; we map root inside to us. */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
-        char failed[128], hint[256];
+        char failed[128];
         if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r,
-                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
-                    failed);
+            err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
     }
 
     signal(SIGINT, SIG_IGN);
@@ -297,11 +286,7 @@ int main(int argc, char *argv[])
     if ((r = spawn_wait(&child, &status)) < 0)
         err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
     int code = spawn_exit_code(status);
-    if (code >= 128)
-        narrate_op(NULL, "waitpid(%d): killed by signal %d (%s), exit status %d", (int)child.pid,
-                   code - 128, strsignal(code - 128), code);
-    else
-        narrate_op(NULL, "waitpid(%d): exited with status %d", (int)child.pid, code);
+    spawn_narrate_exit(child.pid, code);
     if (a.leak)
         leak_report(mountinfo_fd);
     return code < 0 ? EXIT_RUNTIME : code;

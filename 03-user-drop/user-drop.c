@@ -200,30 +200,19 @@ int main(int argc, char *argv[])
     int flags = CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS | CLONE_FILES | SIGCHLD;
     if (a.userns)
         flags |= CLONE_NEWUSER;
-    const char *shell = a.userns ? "unshare --user --ipc --pid --mount --fork"
-                                 : "unshare --ipc --pid --mount --fork";
-    const char *op = a.userns ? "clone(CLONE_NEWUSER|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNS|"
-                                "CLONE_FILES|SIGCHLD)"
-                              : "clone(CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNS|CLONE_FILES|SIGCHLD)";
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0) {
-        char hint[256];
-        const char *h = NULL;
-        if (a.userns && userns_blocked_hint("/proc/sys", hint, sizeof(hint)))
-            h = hint;
-        else if (!a.userns && r == -EPERM)
-            h = err_root_hint("these namespaces need CAP_SYS_ADMIN; or try -U");
-        err_die(EXIT_RUNTIME, -r, h, "%s ~ %s", op, shell);
-    }
+    char op[160], shell[96], hint[256];
+    spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
+    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
+        err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s ~ %s", op,
+                shell);
     narrate_op(shell, "%s", op);
 
     /* -U: the IDs the child will drop to are, inside, the only ones mapped: to us. */
     if (a.userns) {
         struct userns_map m = {a.uid, getuid(), a.gid, getgid()};
-        char failed[128], hint[256];
+        char failed[128];
         if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r,
-                    userns_blocked_hint("/proc/sys", hint, sizeof(hint)) ? hint : NULL, "%s",
-                    failed);
+            err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
     }
 
     signal(SIGINT, SIG_IGN);
@@ -236,10 +225,6 @@ int main(int argc, char *argv[])
     if ((r = spawn_wait(&child, &status)) < 0)
         err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
     int code = spawn_exit_code(status);
-    if (code >= 128)
-        narrate_op(NULL, "waitpid(%d): killed by signal %d (%s), exit status %d", (int)child.pid,
-                   code - 128, strsignal(code - 128), code);
-    else
-        narrate_op(NULL, "waitpid(%d): exited with status %d", (int)child.pid, code);
+    spawn_narrate_exit(child.pid, code);
     return code < 0 ? EXIT_RUNTIME : code;
 }

@@ -42,6 +42,20 @@ int spawn_wait(struct spawn_child *c, int *status);
  * or 128+N when it died of signal N.  -1 for a status that is neither. */
 int spawn_exit_code(int status);
 
+/* The clone() call and its shell twin, built from the flags by one table (as
+ * util-linux's unshare keeps one), for narration and error messages:
+ *   "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|SIGCHLD)", "unshare --user --pid --mount --fork"
+ */
+void spawn_describe(int flags, char *op, size_t opsize, char *shell, size_t shellsize);
+
+/* The hint for a clone() into new namespaces that failed with r: with CLONE_NEWUSER,
+ * the setting that forbids user namespaces here (if one does); otherwise, for
+ * EPERM, the privilege and the make target.  NULL when there is nothing to add. */
+const char *spawn_clone_hint(int r, int flags, char *buf, size_t size);
+
+/* Narrates how the child ended, as the parent learns it from waitpid(). */
+void spawn_narrate_exit(pid_t pid, int code);
+
 /* Rounds a stack's top down to the 16 bytes the x86-64 and arm64 ABIs require. */
 void *spawn_stack_top(void *base, size_t size);
 

@@ -145,7 +145,7 @@ setup() {
   run --separate-stderr as_nobody "$PIDNS" -- true
   assert_equal "$status" 1
   assert_equal "$output" ""
-  assert_equal "$stderr" "01-pid-ns: clone(CLONE_NEWPID|CLONE_NEWNS) ~ unshare --pid --mount --fork: Operation not permitted (CLONE_NEWPID and CLONE_NEWNS need CAP_SYS_ADMIN; run as root: sudo make run-01)"
+  assert_equal "$stderr" "01-pid-ns: clone(CLONE_NEWPID|CLONE_NEWNS|SIGCHLD) ~ unshare --pid --mount --fork: Operation not permitted (new namespaces need CAP_SYS_ADMIN; run as root: sudo make run-01, or add -U for a user namespace of your own)"
 }
 
 @test "a bad option: one line naming it, exit 2, nothing run" {

@@ -177,7 +177,7 @@ with_host_mqueue() { # DIR CMD
 @test "not root: one line naming the privilege and -U, exit 1" {
   run --separate-stderr as_nobody "$IPCNS" -- true
   assert_equal "$status" 1
-  assert_equal "$stderr" "02-ipc-mount-ns: clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|SIGCHLD) ~ unshare --pid --mount --ipc --uts --fork: Operation not permitted (these namespaces need CAP_SYS_ADMIN; or try -U; run as root: sudo make run-02)"
+  assert_equal "$stderr" "02-ipc-mount-ns: clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|SIGCHLD) ~ unshare --pid --mount --ipc --uts --fork: Operation not permitted (new namespaces need CAP_SYS_ADMIN; run as root: sudo make run-02, or add -U for a user namespace of your own)"
 }
 
 @test "-h prints usage with an example, exit 0" {

@@ -67,7 +67,7 @@ setup() {
   run --separate-stderr "$DROP" -- true
   assert_success
   mapfile -t nar <<<"$stderr"
-  [[ ${nar[0]} =~ clone\(CLONE_NEWIPC\|CLONE_NEWPID\|CLONE_NEWNS\|CLONE_FILES\|SIGCHLD\)\ +~\ unshare\ --ipc\ --pid\ --mount\ --fork$ ]]
+  [[ ${nar[0]} =~ clone\(CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_FILES\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --ipc\ --fork$ ]]
   [[ ${nar[1]} =~ ~\ mount\ --make-rprivate\ /$ ]]
   [[ ${nar[2]} =~ ~\ mount\ -t\ proc\ proc\ /proc$ ]]
   [[ ${nar[3]} =~ setgroups\(0,\ NULL\)\ +~\ setpriv\ --clear-groups$ ]]
@@ -147,7 +147,7 @@ setup() {
 @test "not root: one line naming the privilege and -U, exit 1" {
   run --separate-stderr as_nobody "$DROP" -- true
   assert_equal "$status" 1
-  assert_equal "$stderr" "03-user-drop: clone(CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNS|CLONE_FILES|SIGCHLD) ~ unshare --ipc --pid --mount --fork: Operation not permitted (these namespaces need CAP_SYS_ADMIN; or try -U; run as root: sudo make run-03)"
+  assert_equal "$stderr" "03-user-drop: clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_FILES|SIGCHLD) ~ unshare --pid --mount --ipc --fork: Operation not permitted (new namespaces need CAP_SYS_ADMIN; run as root: sudo make run-03, or add -U for a user namespace of your own)"
 }
 
 @test "-h prints usage with an example, exit 0" {
