@@ -50,3 +50,71 @@ copy_tree() {
   assert_failure 2
   assert_output "exercise 9.9: no such exercise (see the Exercises sections of TUTORIAL.md)"
 }
+
+@test "2.1 is not yet done on the course's own code" {
+  run "$EX" 2.1
+  assert_failure 1
+  assert_output --partial "exercise 2.1: not yet: the queue made outside is not listed inside"
+}
+
+@test "2.1 is done once CLONE_NEWIPC is gone" {
+  copy_tree
+  sed -i 's/int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;/int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | SIGCHLD;/' "$tree/02-ipc-mount-ns/ipc-mount-ns.c"
+  if grep -q 'CLONE_NEWNS | CLONE_NEWIPC' "$tree/02-ipc-mount-ns/ipc-mount-ns.c"; then
+    fail "the edit did not apply"
+  fi
+  local before
+  before=$(ipcs -q | grep -c '^0x' || true)
+  run "$tree/tests/exercises.sh" 2.1
+  assert_success
+  assert_output --partial "exercise 2.1: done: without CLONE_NEWIPC"
+  # the throwaway IPC namespace took its queue with it: the machine has no more
+  assert_equal "$(ipcs -q | grep -c '^0x' || true)" "$before"
+}
+
+@test "3.1 is not yet done on the course's own code" {
+  run "$EX" 3.1
+  assert_failure 1
+  assert_output --partial "exercise 3.1: not yet: the drop still works"
+}
+
+@test "3.1 is done once setuid comes before setgid" {
+  copy_tree
+  # a setuid() ahead of the setgid() step, as a student moving the call would have it
+  sed -i 's|^    narrate_op(shell, "setgid(%u)", (unsigned)a->gid);|    if (setuid(a->uid) < 0)\n        return EXIT_RUNTIME;\n&|' "$tree/03-user-drop/user-drop.c"
+  run "$tree/tests/exercises.sh" 3.1
+  assert_success
+  assert_output --partial "exercise 3.1: done: once setuid(65534) has run, the process has no CAP_SETGID left"
+}
+
+@test "3.2 is not yet done on the course's own code" {
+  run "$EX" 3.2
+  assert_failure 1
+  assert_output --partial "exercise 3.2: not yet: the maps were written"
+}
+
+@test "3.2 is done once gid_map is written before setgroups" {
+  copy_tree
+  sed -i '0,/write_one(pid, "setgroups", "deny", op, opsize)/s//write_one(pid, "gid_map", gid_map, op, opsize)/' "$tree/common/userns.c"
+  run "$tree/tests/exercises.sh" 3.2
+  assert_success
+  assert_output --partial "exercise 3.2: done: an unprivileged process may write gid_map only after"
+}
+
+@test "4.1 is not yet done on the course's own code; nothing is left" {
+  run "$EX" 4.1
+  assert_failure 1
+  assert_output --partial "exercise 4.1: not yet: ns1 can ping its own address"
+  run ip netns list
+  refute_output --partial nslab-ex41
+}
+
+@test "4.1 is done once lo stays down in ns1; nothing is left" {
+  copy_tree
+  sed -i '/link_up(&ns1, cfg.ns, "lo");/d' "$tree/04-netns-veth/netns-veth.c"
+  run "$tree/tests/exercises.sh" 4.1
+  assert_success
+  assert_output --partial "exercise 4.1: done: with lo down, ns1 cannot even ping its own address"
+  run ip netns list
+  refute_output --partial nslab-ex41
+}

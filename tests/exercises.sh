@@ -55,6 +55,45 @@ case "$ex" in
     rm -f "$out"
     done_ "PID 1 ($*) had a handler and ended on SIGTERM, exit status $rc"
     ;;
+  2.1) # break it: no CLONE_NEWIPC, the host's queue shows inside
+    # A throwaway IPC namespace plays the host, so the machine gets no queue.
+    seen=$(unshare --ipc sh -c 'id=$(ipcmk -Q | grep -o "[0-9]*$") &&
+      02-ipc-mount-ns/ipc-mount-ns -q -- ipcs -q | awk -v id="$id" "\$2 == id" | wc -l')
+    if [ "$seen" = 1 ]; then
+      done_ "without CLONE_NEWIPC the child shares the parent's IPC namespace: the queue made outside is listed by ipcs -q inside. Put the flag back and run make."
+    fi
+    not_yet "the queue made outside is not listed inside: remove CLONE_NEWIPC from the clone flags in 02-ipc-mount-ns/ipc-mount-ns.c's main, then run this check again"
+    ;;
+  3.1) # break it: setuid before setgid
+    out=$(03-user-drop/user-drop -q -- true 2>&1)
+    if [[ $out == *"setgid(65534) ~ setpriv --regid=65534: Operation not permitted"* ]]; then
+      done_ "once setuid(65534) has run, the process has no CAP_SETGID left: setgid fails with EPERM and the program stops before the command (the article, which checks nothing, would have run bash with root's group). Put setuid back after setgid and run make."
+    fi
+    not_yet "the drop still works (${out:-no output}): in 03-user-drop/user-drop.c's child_main, do the setuid() step before the setgid() step, then run this check again"
+    ;;
+  3.2) # break it: gid_map before setgroups deny
+    # As an ordinary user, which is where the rule bites: root may write gid_map in
+    # any order.  The program is copied where that user can run it.
+    dir=$(mktemp -d /tmp/nslab-exercise.XXXXXX)
+    chmod 755 "$dir"
+    cp 01-pid-ns/pid-ns "$dir/"
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$dir/pid-ns" -U -q -- true 2>&1)
+    rm -rf "$dir"
+    if [[ $out == *"gid_map: Operation not permitted"* ]]; then
+      done_ "an unprivileged process may write gid_map only after \"deny\" is in setgroups: otherwise it could drop groups that deny it access (a file mode like 0707). The kernel refused the map with EPERM. Put the setgroups write back first and run make."
+    fi
+    not_yet "the maps were written (${out:-pid-ns -U ran}): in common/userns.c's userns_write_maps, write gid_map before setgroups, then run this check again"
+    ;;
+  4.1) # break it: lo stays down in ns1
+    h=nslab-ex41h n=nslab-ex41n
+    04-netns-veth/netns-veth -q --host-ns "$h" --ns "$n" up || exit 2
+    if ip netns exec "$n" ping -c 1 -W 1 192.168.5.10 >/dev/null 2>&1; then
+      04-netns-veth/netns-veth -q --host-ns "$h" --ns "$n" down
+      not_yet "ns1 can ping its own address 192.168.5.10: remove the step that brings lo up in ns1 (narrated as ip -n ns1 link set lo up) from 04-netns-veth/netns-veth.c, then run this check again"
+    fi
+    04-netns-veth/netns-veth -q --host-ns "$h" --ns "$n" down
+    done_ "with lo down, ns1 cannot even ping its own address: the kernel delivers packets to a local address through lo. Put the step back and run make."
+    ;;
   "")
     echo "usage: tests/exercises.sh EXERCISE [-- CMD...]   (make exercise EX=1.1)" >&2
     exit 2
