@@ -57,6 +57,7 @@ case "$ex" in
     ;;
   2.1) # break it: no CLONE_NEWIPC, the host's queue shows inside
     # A throwaway IPC namespace plays the host, so the machine gets no queue.
+    # shellcheck disable=SC2016 # expanded by the inner shell
     seen=$(unshare --ipc sh -c 'id=$(ipcmk -Q | grep -o "[0-9]*$") &&
       02-ipc-mount-ns/ipc-mount-ns -q -- ipcs -q | awk -v id="$id" "\$2 == id" | wc -l')
     if [ "$seen" = 1 ]; then
