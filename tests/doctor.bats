@@ -42,3 +42,23 @@ setup() {
   assert_line --index 0 --partial "doctor: / is a shared mount (as systemd makes it): fine, every stage makes its mounts private before mounting"
   assert_line "doctor: ready: every stage can run here"
 }
+
+@test "a lab left by a killed up is named, with the down that removes it; after it, ready" {
+  local h n
+  h=$(unique_name dch)
+  n=$(unique_name dcn)
+  # up kills itself (SIGKILL) after its third state write: half a lab is left
+  NSLAB_KILL_AFTER_SAVE=3 "$NSLAB_ROOT/04-netns-veth/netns-veth" -q --host-ns "$h" --ns "$n" up || true
+  [ -e "/run/nslab/$h.state" ]
+  run "$DOCTOR"
+  assert_failure 1
+  assert_line "doctor: lab $h is still up, or an up was killed halfway (/run/nslab/$h.state): remove it with: sudo 04-netns-veth/netns-veth --host-ns $h down"
+  # the command it names does remove it
+  run "$NSLAB_ROOT/04-netns-veth/netns-veth" -q --host-ns "$h" down
+  assert_success
+  run "$DOCTOR"
+  assert_success
+  run ip netns list
+  refute_output --partial "$h"
+  refute_output --partial "$n"
+}

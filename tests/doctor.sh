@@ -60,14 +60,23 @@ done
 [ -z "$missing" ] ||
   problem "missing Debian packages:$missing (install them with: sudo make deps)"
 
-# What a killed run may have left: lab state under /run/nslab and its namespaces.
-if [ -d /run/nslab ]; then
-  for state in /run/nslab/*; do
-    [ -e "$state" ] || continue
-    name=$(basename "$state")
-    problem "a lab is still up or was killed halfway: /run/nslab/$name (remove it with: sudo make clean-labs)"
-  done
-fi
+# What a killed run may have left: a lab's state file under /run/nslab names the stage
+# that made it (its "owner" line) and the lab (the file's name), which is all its down
+# needs.
+for state in /run/nslab/*.state; do
+  [ -e "$state" ] || continue
+  lab=$(basename "$state" .state)
+  owner=$(awk '$1 == "owner" {print $2; exit}' "$state")
+  case "$owner" in
+    [0-9][0-9]-*) prog="$owner/${owner#[0-9][0-9]-}" ;;
+    *) prog="" ;;
+  esac
+  if [ -n "$prog" ]; then
+    problem "lab $lab is still up, or an up was killed halfway ($state): remove it with: sudo $prog --host-ns $lab down"
+  else
+    problem "$state is not a lab state file the course knows: look at it, and remove it if nothing uses it"
+  fi
+done
 
 if [ "$blocking" = 0 ]; then
   echo "doctor: ready: every stage can run here"
