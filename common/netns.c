@@ -210,6 +210,11 @@ static void exec_child(const char *name, char *const cmd[], const struct netns_e
     umount2("/sys", MNT_DETACH);
     if (mount(name, "/sys", "sysfs", flags, NULL) < 0)
         goto fail_errno;
+    if (o && o->quiet) {
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+            goto fail_errno;
+    }
     if (o && o->etc_dir) {
         char upper[300], work[300], opts[700];
         snprintf(upper, sizeof(upper), "%s/etc", o->etc_dir);

@@ -71,11 +71,13 @@ int netns_exec(const char *name, char *const cmd[], int *status);
  *               machine's own /etc is never written;
  *   new_uts     its own host name too (a client may set the one the server offers);
  *   timeout_ms  > 0: after so long the child gets SIGTERM (then SIGKILL) and the
- *               call returns -ETIMEDOUT. */
+ *               call returns -ETIMEDOUT;
+ *   quiet       its output goes to /dev/null. */
 struct netns_exec_opts {
     const char *etc_dir;
     bool new_uts;
     int timeout_ms;
+    bool quiet; /* its stdout and stderr to /dev/null */
 };
 int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec_opts *o,
                     int *status);

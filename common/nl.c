@@ -434,6 +434,54 @@ static int dump_addr_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
+int nl_watch_addrs4(struct nl *nl)
+{
+    int group = RTNLGRP_IPV4_IFADDR;
+    if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+        return -errno;
+    return 0;
+}
+
+struct wait_addr {
+    int ifindex;
+    bool found;
+    struct nl_addr4 *out;
+};
+
+static void wait_addr_fn(const struct nl_addr4 *a, void *data)
+{
+    struct wait_addr *w = data;
+    if (a->index == w->ifindex && !w->found) {
+        *w->out = *a;
+        w->found = true;
+    }
+}
+
+int nl_wait_addr4(struct nl *nl, int ifindex, int timeout_ms, struct nl_addr4 *out)
+{
+    char buf[NL_BUFSIZE];
+    struct wait_addr w = {.ifindex = ifindex, .out = out};
+    struct dump d = {(void (*)(const void *, void *))wait_addr_fn, &w};
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    int fd = mnl_socket_get_fd(nl->sock);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+        return -errno;
+    while (!w.found) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN ? -ETIMEDOUT : -errno;
+        }
+        int len = (int)n;
+        for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+             h = mnl_nlmsg_next(h, &len))
+            if (h->nlmsg_type == RTM_NEWADDR)
+                dump_addr_cb(h, &d);
+    }
+    return 0;
+}
+
 int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), void *data)
 {
     char buf[NL_BUFSIZE];

@@ -102,6 +102,12 @@ struct nl_route4 {
     bool has_gw, has_prefsrc, linkdown;
     long metric; /* -1 when absent */
 };
+/* Listens for addresses being added (RTNLGRP_IPV4_IFADDR, what `ip monitor address`
+ * shows), then waits up to timeout_ms for one on link ifindex: 0 with *out, or
+ * -ETIMEDOUT. */
+int nl_watch_addrs4(struct nl *nl);
+int nl_wait_addr4(struct nl *nl, int ifindex, int timeout_ms, struct nl_addr4 *out);
+
 int nl_dump_links(struct nl *nl, void (*fn)(const struct nl_link *, void *), void *data);
 int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), void *data);
 int nl_dump_routes4(struct nl *nl, void (*fn)(const struct nl_route4 *, void *), void *data);
