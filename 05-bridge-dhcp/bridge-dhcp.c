@@ -167,7 +167,7 @@ static void lease_ours(struct nl *nl, const char *ns, const char *ifname)
     int back, r;
     snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
     check(netns_enter(ns, &back) < 0 ? labstep_failed(&st, -errno, NULL, shell, NULL) : 0);
-    r = dhcp_acquire(ifname, NULL, 0, &l);
+    r = dhcp_acquire_flags(ifname, NULL, 0, cfg.rapid ? DHCP_RAPID_COMMIT : 0, &l);
     int rl = netns_leave(back);
     if (r == -ETIMEDOUT)
         check(labstep_failed(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
@@ -213,13 +213,19 @@ static void lease_real(const char *ns, const char *ifname)
         check(labstep_failed(&st, r, NULL, shell, NULL));
     /* dhclient stays, as a daemon renewing the lease: down stops it.  udhcpc -q is
      * gone already, and its object names nothing down could find. */
-    FILE *f = fopen(pidf, "re");
     int v = 0;
-    if (f && fscanf(f, "%d", &v) == 1 && lab_proc_check(v, cfg.client, 0) == 0 &&
-        lab_confirm_proc(&st.lab, i, (pid_t)v) < 0)
+    /* Its daemon writes the pid file just after the foreground process exits. */
+    for (int k = 0; !strcmp(cfg.client, "dhclient") && k < 2000 && v == 0; k++) {
+        FILE *f = fopen(pidf, "re");
+        if (!f || fscanf(f, "%d", &v) != 1 || lab_proc_check(v, cfg.client, 0) < 0)
+            v = 0;
+        if (f)
+            fclose(f);
+        if (v == 0)
+            nanosleep(&(struct timespec){0, 100 * 1000}, NULL);
+    }
+    if (v > 0 && lab_confirm_proc(&st.lab, i, (pid_t)v) < 0)
         v = -1;
-    if (f)
-        fclose(f);
     if (v < 0)
         check(labstep_failed(&st, -ESRCH, NULL, shell, "it did not stay running"));
 }
