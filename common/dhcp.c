@@ -60,6 +60,7 @@ enum {
     OPT_PARAM_LIST = 55,
     OPT_MAX_SIZE = 57,
     OPT_CLIENT_ID = 61,
+    OPT_RAPID_COMMIT = 80, /* RFC 4039: empty; "answer my DISCOVER with an ACK" */
     OPT_END = 255,
 };
 
@@ -85,7 +86,7 @@ static void opt_add(struct opt_writer *w, uint8_t code, size_t len, const void *
 
 static int build(void *buf, size_t size, uint8_t type, uint32_t xid, const uint8_t mac[6],
                  uint16_t secs, const struct in_addr *requested, const struct in_addr *server,
-                 const char *hostname)
+                 const char *hostname, bool rapid)
 {
     if (size < DHCP_MIN_LEN)
         return -ENOSPC;
@@ -123,6 +124,8 @@ static int build(void *buf, size_t size, uint8_t type, uint32_t xid, const uint8
     opt_add(&w, OPT_MAX_SIZE, 2, &max);
     if (hostname && *hostname)
         opt_add(&w, OPT_HOSTNAME, strlen(hostname), hostname);
+    if (rapid)
+        opt_add(&w, OPT_RAPID_COMMIT, 0, "");
     if (w.full)
         return -ENOSPC;
     w.buf[w.len++] = OPT_END;
@@ -133,13 +136,19 @@ static int build(void *buf, size_t size, uint8_t type, uint32_t xid, const uint8
 int dhcp_build_discover(void *buf, size_t size, uint32_t xid, const uint8_t mac[6], uint16_t secs,
                         const char *hostname)
 {
-    return build(buf, size, DHCPDISCOVER, xid, mac, secs, NULL, NULL, hostname);
+    return build(buf, size, DHCPDISCOVER, xid, mac, secs, NULL, NULL, hostname, false);
+}
+
+int dhcp_build_discover_rapid(void *buf, size_t size, uint32_t xid, const uint8_t mac[6],
+                              uint16_t secs, const char *hostname)
+{
+    return build(buf, size, DHCPDISCOVER, xid, mac, secs, NULL, NULL, hostname, true);
 }
 
 int dhcp_build_request(void *buf, size_t size, uint32_t xid, const uint8_t mac[6], uint16_t secs,
                        struct in_addr requested, struct in_addr server, const char *hostname)
 {
-    return build(buf, size, DHCPREQUEST, xid, mac, secs, &requested, &server, hostname);
+    return build(buf, size, DHCPREQUEST, xid, mac, secs, &requested, &server, hostname, false);
 }
 
 /* ---- parsers ----------------------------------------------------------------- */
@@ -261,6 +270,11 @@ int dhcp_parse_reply(const void *buf, size_t len, uint32_t xid, const uint8_t ma
                 REJECT(EBADMSG, "server identifier option (54) is not 4 bytes long");
             memcpy(&out->server.s_addr, d, 4);
             has_server = true;
+            break;
+        case OPT_RAPID_COMMIT:
+            if (olen != 0)
+                REJECT(EBADMSG, "rapid commit option (80) is not empty");
+            out->rapid_commit = true;
             break;
         default: /* an option we did not ask for: skipped */
             break;
@@ -411,6 +425,7 @@ struct client {
     /* what we are waiting for: DHCPOFFER (selecting) or DHCPACK (requesting) */
     int want;
     struct in_addr offered, server;
+    bool rapid; /* ask for rapid commit (RFC 4039) in the DISCOVER */
 };
 
 static int open_sockets(struct client *c)
@@ -476,12 +491,14 @@ static int send_msg(struct client *c, bool again)
     char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
     if (c->want == DHCPOFFER) {
-        n = dhcp_build_discover(buf, sizeof(buf), c->xid, c->mac, s, NULL);
+        n = c->rapid ? dhcp_build_discover_rapid(buf, sizeof(buf), c->xid, c->mac, s, NULL)
+                     : dhcp_build_discover(buf, sizeof(buf), c->xid, c->mac, s, NULL);
         char shell[64];
         snprintf(shell, sizeof(shell), "dhclient -1 -v %s", c->ifname);
         narrate_op(again ? NULL : shell,
-                   "%sDHCPDISCOVER xid 0x%08x from %s, broadcast, to 255.255.255.255:67",
-                   again ? "no answer: again " : "", c->xid, c->macstr);
+                   "%sDHCPDISCOVER xid 0x%08x from %s, broadcast, to 255.255.255.255:67%s",
+                   again ? "no answer: again " : "", c->xid, c->macstr,
+                   c->rapid ? ", rapid commit (option 80)" : "");
     } else {
         n = dhcp_build_request(buf, sizeof(buf), c->xid, c->mac, s, c->offered, c->server, NULL);
         inet_ntop(AF_INET, &c->offered, a, sizeof(a));
@@ -536,6 +553,14 @@ static int handle(struct client *c, const uint8_t *pkt, size_t len, struct dhcp_
         narrate_note("ignored a packet to port 68: %s", why);
         return 0;
     }
+    if (c->want == DHCPOFFER && c->rapid && r.type == DHCPACK && r.rapid_commit) {
+        /* RFC 4039: the server committed the lease on our DISCOVER alone. */
+        note_reply(&r);
+        narrate_note("rapid commit: DHCPACK in answer to the DHCPDISCOVER, no OFFER nor "
+                     "REQUEST (RFC 4039)");
+        c->server = r.server;
+        goto acked;
+    }
     if (c->want == DHCPOFFER) {
         if (r.type != DHCPOFFER) {
             narrate_note("ignored a %s: waiting for an offer", dhcp_type_name(r.type));
@@ -561,6 +586,7 @@ static int handle(struct client *c, const uint8_t *pkt, size_t len, struct dhcp_
         c->want = DHCPOFFER;
         return send_msg(c, false);
     }
+acked:
     *out = (struct dhcp_lease){
         .addr = r.yiaddr,
         .mask = r.mask,
@@ -666,9 +692,11 @@ static void close_packet_socket(int fd)
     close(fd);
 }
 
-int dhcp_acquire(const char *ifname, const uint8_t mac[6], int timeout_ms, struct dhcp_lease *out)
+int dhcp_acquire_flags(const char *ifname, const uint8_t mac[6], int timeout_ms, unsigned flags,
+                       struct dhcp_lease *out)
 {
-    struct client c = {.ifname = ifname, .udp = -1, .pkt = -1};
+    struct client c = {
+        .ifname = ifname, .udp = -1, .pkt = -1, .rapid = (flags & DHCP_RAPID_COMMIT) != 0};
     int r;
 
     if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || !out || timeout_ms < 0)
@@ -696,4 +724,9 @@ out:
     if (c.pkt >= 0)
         close_packet_socket(c.pkt);
     return r;
+}
+
+int dhcp_acquire(const char *ifname, const uint8_t mac[6], int timeout_ms, struct dhcp_lease *out)
+{
+    return dhcp_acquire_flags(ifname, mac, timeout_ms, 0, out);
 }

@@ -62,6 +62,7 @@ struct dhcp_reply {
     uint32_t lease_time;              /* option 51, seconds; DHCP_LEASE_INFINITE for ever */
     struct in_addr dns[DHCP_MAX_DNS]; /* option 6 */
     int n_dns;
+    bool rapid_commit; /* option 80 present: an ACK straight after a DISCOVER */
 };
 
 /* What dhcp_acquire() returns: everything needed to configure the interface. */
@@ -83,6 +84,11 @@ struct dhcp_lease {
  * is not NULL) into buf.  Returns its length (at least DHCP_MIN_LEN) or -ENOSPC. */
 int dhcp_build_discover(void *buf, size_t size, uint32_t xid, const uint8_t mac[6], uint16_t secs,
                         const char *hostname);
+
+/* The same DISCOVER with option 80 (RFC 4039, rapid commit): a server that allows it
+ * answers with an ACK at once, and the exchange is two messages instead of four. */
+int dhcp_build_discover_rapid(void *buf, size_t size, uint32_t xid, const uint8_t mac[6],
+                              uint16_t secs, const char *hostname);
 
 /* Writes the REQUEST that selects an offer: options 50 (requested address) and 54
  * (the server chosen) as well as the DISCOVER's.  Returns its length or -ENOSPC. */
@@ -127,5 +133,13 @@ const char *dhcp_type_name(int type);
  * when no server completed the exchange in time, or another -errno when a socket
  * operation failed (-ENODEV for an unknown interface, -EPERM without CAP_NET_RAW). */
 int dhcp_acquire(const char *ifname, const uint8_t mac[6], int timeout_ms, struct dhcp_lease *out);
+
+/* dhcp_acquire with flags: DHCP_RAPID_COMMIT asks for rapid commit, and takes an ACK
+ * that carries option 80 in answer to the DISCOVER as the lease (narrated "rapid
+ * commit: ..."); a server that does not allow it answers with an OFFER, and the
+ * exchange goes on with four messages. */
+#define DHCP_RAPID_COMMIT 1u
+int dhcp_acquire_flags(const char *ifname, const uint8_t mac[6], int timeout_ms, unsigned flags,
+                       struct dhcp_lease *out);
 
 #endif

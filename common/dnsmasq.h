@@ -20,6 +20,7 @@ struct dnsmasq_conf {
     const char *dns;         /* offered as DNS server (option 6), or NULL for none */
     unsigned lease_secs;     /* lease time offered */
     const char *dir;         /* runtime directory for dnsmasq.{pid,leases,log} */
+    int rapid_commit;        /* answer a DISCOVER carrying option 80 with an ACK (RFC 4039) */
 };
 
 /* Fills argv (NULL-terminated, at most max entries) with the dnsmasq command line

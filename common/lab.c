@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,9 @@ int lab_format_obj(const struct lab_obj *o, char *buf, size_t size)
     case LAB_PROC:
         n = snprintf(buf, size, "proc %s %" PRIu64 " %" PRIu64 " %s", o->name, o->id, o->id2,
                      o->netns);
+        break;
+    case LAB_DIR:
+        n = snprintf(buf, size, "dir %s", o->name);
         break;
     default:
         return -EINVAL;
@@ -62,6 +66,10 @@ int lab_parse_obj(const char *line, struct lab_obj *o)
             return -EBADMSG;
         o->kind = LAB_PROC;
         snprintf(o->netns, sizeof(o->netns), "%s", netns);
+    } else if (!strcmp(kind, "dir")) {
+        if (sscanf(line, "dir %63s %1s", name, extra) != 1 || strchr(name, '/') || name[0] == '.')
+            return -EBADMSG;
+        o->kind = LAB_DIR;
     } else {
         return -EBADMSG;
     }
@@ -293,6 +301,9 @@ static bool lab_netns_busy(const struct lab *lab, const char **which, pid_t *pid
     return false;
 }
 
+/* The start time of a live process (field 22 of /proc/PID/stat), 0 when there is
+ * none: gone, or a zombie (a daemon we stopped waits for PID 1 to reap it, and PID 1
+ * may take seconds; it holds nothing any more). */
 static uint64_t proc_start_time(pid_t pid)
 {
     char path[64], buf[1024];
@@ -306,28 +317,125 @@ static uint64_t proc_start_time(pid_t pid)
     /* Field 22; the command name (field 2) may hold spaces, so count after its ')'. */
     char *p = strrchr(buf, ')');
     unsigned long long t = 0;
-    if (!p || sscanf(p + 2,
-                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-                     "%*d %*d %llu",
-                     &t) != 1)
+    if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+        return 0;
+    if (sscanf(p + 2,
+               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+               "%*d %*d %llu",
+               &t) != 1)
         return 0;
     return t;
 }
 
-static int undo_proc(const struct lab_obj *o)
+int lab_proc_check(pid_t pid, const char *comm, uint64_t start)
 {
+    char path[64], text[64];
+    if (pid <= 1)
+        return -ESRCH;
+    uint64_t t = proc_start_time(pid);
+    if (t == 0 || (start && t != start))
+        return -ESRCH;
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -ESRCH;
+    bool ok = fgets(text, sizeof(text), f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -ESRCH;
+    text[strcspn(text, "\n")] = '\0';
+    /* The kernel keeps 15 bytes of the command name. */
+    return strncmp(text, comm, 15) == 0 ? 0 : -ESRCH;
+}
+
+int lab_confirm_proc(struct lab *lab, int i, pid_t pid)
+{
+    uint64_t t = proc_start_time(pid);
+    if (t == 0)
+        return -ESRCH;
+    return lab_confirm(lab, i, (uint64_t)pid, t);
+}
+
+int lab_dir(const struct lab *lab, char *buf, size_t size)
+{
+    for (int i = 0; i < lab->n; i++)
+        if (lab->obj[i].kind == LAB_DIR) {
+            int n = snprintf(buf, size, "%s/%s", LAB_STATE_DIR, lab->obj[i].name);
+            return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+        }
+    return -ENOENT;
+}
+
+/* "dhclient.br0" -> "dhclient": the command name a process object runs under. */
+static void proc_comm(const struct lab_obj *o, char *comm, size_t size)
+{
+    snprintf(comm, size, "%s", o->name);
+    comm[strcspn(comm, ".")] = '\0';
+}
+
+/* A process recorded before we knew its pid (up was killed between starting it and
+ * confirming it): the pid file it wrote in the lab's directory names it. */
+static pid_t proc_from_pidfile(const struct lab *lab, const struct lab_obj *o)
+{
+    char dir[128], path[256], text[32];
+    if (lab_dir(lab, dir, sizeof(dir)) < 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s/%s.pid", dir, o->name);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    long v = 0;
+    if (!fgets(text, sizeof(text), f) || sscanf(text, "%ld", &v) != 1)
+        v = 0;
+    fclose(f);
+    return v > 1 && v < (1L << 22) ? (pid_t)v : 0;
+}
+
+static int undo_proc(const struct lab *lab, const struct lab_obj *o)
+{
+    char comm[LAB_NAME_MAX];
     pid_t pid = (pid_t)o->id;
-    /* A pid can be reused: only the process with the recorded start time is ours. */
-    if (pid <= 0 || proc_start_time(pid) != o->id2)
+    uint64_t start = o->id2;
+    proc_comm(o, comm, sizeof(comm));
+    if (pid <= 0) {
+        pid = proc_from_pidfile(lab, o);
+        start = pid ? proc_start_time(pid) : 0;
+    }
+    /* A pid can be reused: only the process with the recorded start time and
+     * command name is ours. */
+    if (pid <= 0 || lab_proc_check(pid, comm, start) < 0)
         return 0;
     if (kill(pid, SIGTERM) < 0)
         return errno == ESRCH ? 0 : -errno;
-    for (int i = 0; i < 100; i++) {
-        if (proc_start_time(pid) != o->id2)
+    /* Not our child (a daemon): poll, finely, until it is gone or a zombie. */
+    for (int i = 0; i < 2000; i++) {
+        if (proc_start_time(pid) != start)
             return 0;
-        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        nanosleep(&(struct timespec){0, 500 * 1000}, NULL);
     }
     return kill(pid, SIGKILL) < 0 && errno != ESRCH ? -errno : 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* rm -r of the lab's own directory: depth first, never following a symbolic link
+ * nor crossing into another file system. */
+static int undo_dir(const struct lab_obj *o)
+{
+    char path[128];
+    if (!o->name[0] || strchr(o->name, '/') || o->name[0] == '.')
+        return -EINVAL;
+    snprintf(path, sizeof(path), "%s/%s", LAB_STATE_DIR, o->name);
+    if (access(path, F_OK) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+        return errno ? -errno : -EIO;
+    return 0;
 }
 
 int lab_undo(struct lab *lab, int i, char *shell, size_t size)
@@ -366,8 +474,14 @@ int lab_undo(struct lab *lab, int i, char *shell, size_t size)
         return r == -ENOENT ? 0 : r;
     case LAB_PROC:
         snprintf(shell, size, "kill %" PRIu64, o->id);
+        if (o->id == 0)
+            snprintf(shell, size, "kill $(cat %s.pid)", o->name);
         narrate_op(shell, "kill(%" PRIu64 ", SIGTERM) (%s)", o->id, o->name);
-        return undo_proc(o);
+        return undo_proc(lab, o);
+    case LAB_DIR:
+        snprintf(shell, size, "rm -r %s/%s", LAB_STATE_DIR, o->name);
+        narrate_op(shell, "unlink() its files, rmdir()");
+        return undo_dir(o);
     }
     return -EINVAL;
 }

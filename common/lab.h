@@ -14,6 +14,7 @@
  *   netns nslab-host 4026532290 8193          (inode, cookie: see netns_cookie)
  *   netns ns1 4026532351 8194
  *   link veth0 nslab-host
+ *   dir nslab-host5                           (/run/nslab/nslab-host5/: pid, lease files)
  *   proc dnsmasq 4242 987654 nslab-lan       (pid, start time, namespace)
  *
  * Functions return 0 (or an index) or -errno and print nothing; lab_undo narrates.
@@ -32,7 +33,9 @@
 enum lab_kind {
     LAB_NETNS, /* name: /run/netns/NAME; id: its inode, id2: its cookie (0 until made) */
     LAB_LINK,  /* name: the link; netns: the lab namespace it was created in */
-    LAB_PROC,  /* name: what it is; id: pid; id2: start time; netns: where it runs */
+    LAB_PROC,  /* name: its command name, or "COMM.WHAT" (dhclient.br0); id: pid (0
+                * until known: then <dir>/<name>.pid tells); id2: start time; netns: where */
+    LAB_DIR,   /* name: a directory LAB_STATE_DIR/NAME for the lab's files */
 };
 
 struct lab_obj {
@@ -78,6 +81,18 @@ int lab_record(struct lab *lab, enum lab_kind kind, const char *name, const char
 int lab_forget_last(struct lab *lab);
 /* Stores the identity of object i now that it exists, and saves. */
 int lab_confirm(struct lab *lab, int i, uint64_t id, uint64_t id2);
+
+/* Stores the pid of process object i and its start time (from /proc/PID/stat). */
+int lab_confirm_proc(struct lab *lab, int i, pid_t pid);
+
+/* The lab's directory, LAB_STATE_DIR/NAME of its LAB_DIR object, into buf; -ENOENT
+ * when it has none. */
+int lab_dir(const struct lab *lab, char *buf, size_t size);
+
+/* Process pid, if it is alive (not a zombie), its command name is comm, and (when
+ * start is not 0) it started at start: 0, else -ESRCH.  What makes it safe to signal
+ * a pid read from a file: a recycled pid is something else. */
+int lab_proc_check(pid_t pid, const char *comm, uint64_t start);
 
 /* ip netns add NAME for the lab: -EEXIST (and nothing recorded) when /run/netns/NAME
  * is already there, since then it is not ours. */

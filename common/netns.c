@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -181,7 +184,8 @@ int netns_leave(int back)
 }
 
 /* The child's side of netns_exec; reports a failure as an errno on the pipe. */
-static void exec_child(const char *name, char *const cmd[], int report)
+static void exec_child(const char *name, char *const cmd[], const struct netns_exec_opts *o,
+                       int report)
 {
     int fd = netns_open(name), e;
     if (fd < 0) {
@@ -194,7 +198,7 @@ static void exec_child(const char *name, char *const cmd[], int report)
     /* /sys shows the network namespace of whoever mounted it: a fresh sysfs, in a
      * mount namespace of our own so the host's /sys is not touched.  / becomes a
      * slave: mounts from the host still reach us, ours never reach it. */
-    if (unshare(CLONE_NEWNS) < 0)
+    if (unshare(CLONE_NEWNS | (o && o->new_uts ? CLONE_NEWUTS : 0)) < 0)
         goto fail_errno;
     if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0)
         goto fail_errno;
@@ -206,6 +210,23 @@ static void exec_child(const char *name, char *const cmd[], int report)
     umount2("/sys", MNT_DETACH);
     if (mount(name, "/sys", "sysfs", flags, NULL) < 0)
         goto fail_errno;
+    if (o && o->quiet) {
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+            goto fail_errno;
+    }
+    if (o && o->etc_dir) {
+        char upper[300], work[300], opts[700];
+        snprintf(upper, sizeof(upper), "%s/etc", o->etc_dir);
+        snprintf(work, sizeof(work), "%s/etc.work", o->etc_dir);
+        if ((mkdir(upper, 0755) < 0 && errno != EEXIST) ||
+            (mkdir(work, 0700) < 0 && errno != EEXIST))
+            goto fail_errno;
+        snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
+        /* Our mount namespace, / a slave: the overlay is seen here and nowhere else. */
+        if (mount("overlay", "/etc", "overlay", 0, opts) < 0)
+            goto fail_errno;
+    }
     execvp(cmd[0], cmd);
 fail_errno:
     e = errno;
@@ -216,7 +237,36 @@ fail:
     _exit(127);
 }
 
-int netns_exec(const char *name, char *const cmd[], int *status)
+/* Waits for pid; after timeout_ms (> 0) sends SIGTERM, then SIGKILL a second
+ * later.  0 with *st, -ETIMEDOUT (reaped) or -errno. */
+static int wait_child(pid_t pid, int timeout_ms, int *st)
+{
+    int timed_out = 0;
+    if (timeout_ms > 0) {
+        int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pfd >= 0) {
+            struct pollfd p = {.fd = pfd, .events = POLLIN};
+            int r;
+            while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+                ;
+            if (r == 0) {
+                timed_out = 1;
+                kill(pid, SIGTERM);
+                p.revents = 0;
+                if (poll(&p, 1, 1000) == 0)
+                    kill(pid, SIGKILL);
+            }
+            close(pfd);
+        }
+    }
+    while (waitpid(pid, st, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return timed_out ? -ETIMEDOUT : 0;
+}
+
+int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec_opts *o,
+                    int *status)
 {
     int pipefd[2], e = 0;
     /* O_CLOEXEC: a successful exec closes the write end, and read() sees EOF. */
@@ -231,7 +281,7 @@ int netns_exec(const char *name, char *const cmd[], int *status)
     }
     if (pid == 0) {
         close(pipefd[0]);
-        exec_child(name, cmd, pipefd[1]);
+        exec_child(name, cmd, o, pipefd[1]);
     }
     close(pipefd[1]);
     ssize_t n;
@@ -239,14 +289,18 @@ int netns_exec(const char *name, char *const cmd[], int *status)
         n = read(pipefd[0], &e, sizeof(e));
     while (n < 0 && errno == EINTR);
     close(pipefd[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
+    int st, r = wait_child(pid, n == (ssize_t)sizeof(e) ? 0 : o ? o->timeout_ms : 0, &st);
     if (n == (ssize_t)sizeof(e))
         return -e;
+    if (r < 0)
+        return r;
     *status = st;
     return 0;
+}
+
+int netns_exec(const char *name, char *const cmd[], int *status)
+{
+    return netns_exec_opts(name, cmd, NULL, status);
 }
 
 int netns_users(uint64_t ino, pid_t *pid)

@@ -11,6 +11,7 @@
 #ifndef NSLAB_NETNS_H
 #define NSLAB_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,5 +62,24 @@ int netns_leave(int back);
  * status.  -errno when the child could not get as far as exec (the failed step's
  * error, -ENOENT for a missing command). */
 int netns_exec(const char *name, char *const cmd[], int *status);
+
+/* netns_exec, and more for a program that writes to the system's files (a DHCP
+ * client rewrites /etc/resolv.conf):
+ *   etc_dir     when not NULL, /etc becomes an overlay in the child's mount namespace:
+ *               the machine's /etc below, etc_dir/etc above (etc_dir/etc.work beside),
+ *               so what the program writes under /etc lands in etc_dir/etc and the
+ *               machine's own /etc is never written;
+ *   new_uts     its own host name too (a client may set the one the server offers);
+ *   timeout_ms  > 0: after so long the child gets SIGTERM (then SIGKILL) and the
+ *               call returns -ETIMEDOUT;
+ *   quiet       its output goes to /dev/null. */
+struct netns_exec_opts {
+    const char *etc_dir;
+    bool new_uts;
+    int timeout_ms;
+    bool quiet; /* its stdout and stderr to /dev/null */
+};
+int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec_opts *o,
+                    int *status);
 
 #endif

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -162,6 +163,36 @@ struct nlmsghdr *nl_msg_link_updown(void *buf, const char *name, bool up)
     return nlh;
 }
 
+struct nlmsghdr *nl_msg_bridge_add(void *buf, const char *name)
+{
+    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    link_start(nlh);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    /* IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }: no data, the defaults (STP off). */
+    struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    mnl_attr_nest_end(nlh, linkinfo);
+    return nlh;
+}
+
+struct nlmsghdr *nl_msg_link_master(void *buf, const char *name, int master)
+{
+    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
+    link_start(nlh);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+    return nlh;
+}
+
+struct nlmsghdr *nl_msg_link_mac(void *buf, const char *name, const unsigned char mac[6])
+{
+    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
+    link_start(nlh);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+    return nlh;
+}
+
 struct nlmsghdr *nl_msg_link_del(void *buf, const char *name)
 {
     struct nlmsghdr *nlh = msg_start(buf, RTM_DELLINK, 0);
@@ -243,6 +274,8 @@ static void parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
     if (tb[IFLA_LINK])
         l->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
     l->link_netns = tb[IFLA_LINK_NETNSID] != NULL;
+    if (tb[IFLA_MASTER])
+        l->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
     if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
         memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
         l->has_mac = true;
@@ -321,6 +354,61 @@ int nl_dump_links(struct nl *nl, void (*fn)(const struct nl_link *, void *), voi
     return run(nl, nlh, dump_link_cb, &d);
 }
 
+static int brport_attr(const struct nlattr *a, void *data)
+{
+    const struct nlattr **tb = data;
+    if (mnl_attr_type_valid(a, IFLA_BRPORT_MAX) > 0)
+        tb[mnl_attr_get_type(a)] = a;
+    return MNL_CB_OK;
+}
+
+static int dump_brport_cb(const struct nlmsghdr *nlh, void *data)
+{
+    struct dump *d = data;
+    const struct nlattr *tb[IFLA_MAX + 1] = {0};
+    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+    struct nl_brport p = {.state = -1, .priority = -1, .cost = -1};
+    parse_link(nlh, &p.link);
+    /* Only ports: the bridge itself answers too, without a master. */
+    if (!p.link.master || p.link.master == ifi->ifi_index)
+        return MNL_CB_OK;
+    mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
+    if (tb[IFLA_MTU])
+        p.mtu = (int)mnl_attr_get_u32(tb[IFLA_MTU]);
+    /* IFLA_PROTINFO { IFLA_BRPORT_STATE, _PRIORITY, _COST, ... } */
+    if (tb[IFLA_PROTINFO] && (mnl_attr_get_type(tb[IFLA_PROTINFO]) == IFLA_PROTINFO)) {
+        const struct nlattr *pt[IFLA_BRPORT_MAX + 1] = {0};
+        if (mnl_attr_parse_nested(tb[IFLA_PROTINFO], brport_attr, pt) >= 0) {
+            if (pt[IFLA_BRPORT_STATE])
+                p.state = mnl_attr_get_u8(pt[IFLA_BRPORT_STATE]);
+            if (pt[IFLA_BRPORT_PRIORITY])
+                p.priority = mnl_attr_get_u16(pt[IFLA_BRPORT_PRIORITY]);
+            if (pt[IFLA_BRPORT_COST])
+                p.cost = (int)mnl_attr_get_u32(pt[IFLA_BRPORT_COST]);
+        }
+    }
+    d->fn(&p, d->data);
+    return MNL_CB_OK;
+}
+
+int nl_dump_brports(struct nl *nl, void (*fn)(const struct nl_brport *, void *), void *data)
+{
+    char buf[NL_BUFSIZE];
+    struct nlmsghdr *nlh = msg_start(buf, RTM_GETLINK, NLM_F_DUMP);
+    /* AF_BRIDGE: the bridge's view of its ports, what `bridge link` asks for. */
+    struct ifinfomsg *ifi = link_start(nlh);
+    ifi->ifi_family = AF_BRIDGE;
+    struct dump d = {(void (*)(const void *, void *))fn, data};
+    return run(nl, nlh, dump_brport_cb, &d);
+}
+
+const char *nl_brstate_name(int state)
+{
+    static const char *const names[] = {"disabled", "listening", "learning", "forwarding",
+                                        "blocking"};
+    return state >= 0 && state <= BR_STATE_BLOCKING ? names[state] : "unknown";
+}
+
 static int addr_attr(const struct nlattr *a, void *data)
 {
     const struct nlattr **tb = data;
@@ -344,6 +432,54 @@ static int dump_addr_cb(const struct nlmsghdr *nlh, void *data)
     memcpy(&ad.addr, mnl_attr_get_payload(a), 4);
     d->fn(&ad, d->data);
     return MNL_CB_OK;
+}
+
+int nl_watch_addrs4(struct nl *nl)
+{
+    int group = RTNLGRP_IPV4_IFADDR;
+    if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+        return -errno;
+    return 0;
+}
+
+struct wait_addr {
+    int ifindex;
+    bool found;
+    struct nl_addr4 *out;
+};
+
+static void wait_addr_fn(const struct nl_addr4 *a, void *data)
+{
+    struct wait_addr *w = data;
+    if (a->index == w->ifindex && !w->found) {
+        *w->out = *a;
+        w->found = true;
+    }
+}
+
+int nl_wait_addr4(struct nl *nl, int ifindex, int timeout_ms, struct nl_addr4 *out)
+{
+    char buf[NL_BUFSIZE];
+    struct wait_addr w = {.ifindex = ifindex, .out = out};
+    struct dump d = {(void (*)(const void *, void *))wait_addr_fn, &w};
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    int fd = mnl_socket_get_fd(nl->sock);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+        return -errno;
+    while (!w.found) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno == EAGAIN ? -ETIMEDOUT : -errno;
+        }
+        int len = (int)n;
+        for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+             h = mnl_nlmsg_next(h, &len))
+            if (h->nlmsg_type == RTM_NEWADDR)
+                dump_addr_cb(h, &d);
+    }
+    return 0;
 }
 
 int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), void *data)
@@ -532,6 +668,57 @@ int nl_format_link(char *buf, size_t size, const struct nl_link *l, const char *
             first = false;
         }
     put(&o, ">");
+    return o.cut ? -ENOSPC : (int)o.len;
+}
+
+static void put_flags(struct out *o, unsigned int fl)
+{
+    static const struct {
+        unsigned int bit;
+        const char *name;
+    } flags[] = {
+        {IFF_LOOPBACK, "LOOPBACK"},
+        {IFF_BROADCAST, "BROADCAST"},
+        {IFF_POINTOPOINT, "POINTOPOINT"},
+        {IFF_MULTICAST, "MULTICAST"},
+        {IFF_NOARP, "NOARP"},
+        {IFF_UP, "UP"},
+        {IFF_LOWER_UP, "LOWER_UP"},
+    };
+    bool first = true;
+    put(o, "<");
+    if ((fl & IFF_UP) && !(fl & IFF_RUNNING)) {
+        put(o, "NO-CARRIER");
+        first = false;
+    }
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        if (fl & flags[i].bit) {
+            put(o, "%s%s", first ? "" : ",", flags[i].name);
+            first = false;
+        }
+    put(o, ">");
+}
+
+int nl_format_brport(char *buf, size_t size, const struct nl_brport *p, const char *master)
+{
+    struct out o = {buf, size, 0, false};
+    const struct nl_link *l = &p->link;
+    buf[0] = '\0';
+    put(&o, "%d: %s", l->index, l->name);
+    if (l->link && (l->link_netns || l->link != l->index))
+        put(&o, "@if%d", l->link);
+    put(&o, ": ");
+    put_flags(&o, l->flags);
+    if (p->mtu)
+        put(&o, " mtu %d", p->mtu);
+    if (master)
+        put(&o, " master %s", master);
+    if (p->state >= 0)
+        put(&o, " state %s", nl_brstate_name(p->state));
+    if (p->priority >= 0)
+        put(&o, " priority %d", p->priority);
+    if (p->cost >= 0)
+        put(&o, " cost %d", p->cost);
     return o.cut ? -ENOSPC : (int)o.len;
 }
 

@@ -57,6 +57,12 @@ struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer, 
 struct nlmsghdr *nl_msg_link_netns(void *buf, const char *name, int netns_fd);
 /* ip link set NAME up | down */
 struct nlmsghdr *nl_msg_link_updown(void *buf, const char *name, bool up);
+/* ip link add NAME type bridge */
+struct nlmsghdr *nl_msg_bridge_add(void *buf, const char *name);
+/* ip link set NAME master <the link of index master> (master 0: nomaster) */
+struct nlmsghdr *nl_msg_link_master(void *buf, const char *name, int master);
+/* ip link set NAME address MAC */
+struct nlmsghdr *nl_msg_link_mac(void *buf, const char *name, const unsigned char mac[6]);
 /* ip link del NAME */
 struct nlmsghdr *nl_msg_link_del(void *buf, const char *name);
 /* ip link show NAME (one link, answered with one RTM_NEWLINK) */
@@ -76,6 +82,7 @@ struct nl_link {
     int operstate;      /* IF_OPER_* */
     int link;           /* IFLA_LINK: the peer's index, 0 when none */
     bool link_netns;    /* the peer lives in another namespace (IFLA_LINK_NETNSID) */
+    int master;         /* IFLA_MASTER: the bridge it is a port of, 0 when none */
     unsigned char mac[6];
     bool has_mac;
 };
@@ -95,9 +102,31 @@ struct nl_route4 {
     bool has_gw, has_prefsrc, linkdown;
     long metric; /* -1 when absent */
 };
+/* Listens for addresses being added (RTNLGRP_IPV4_IFADDR, what `ip monitor address`
+ * shows), then waits up to timeout_ms for one on link ifindex: 0 with *out, or
+ * -ETIMEDOUT. */
+int nl_watch_addrs4(struct nl *nl);
+int nl_wait_addr4(struct nl *nl, int ifindex, int timeout_ms, struct nl_addr4 *out);
+
 int nl_dump_links(struct nl *nl, void (*fn)(const struct nl_link *, void *), void *data);
 int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), void *data);
 int nl_dump_routes4(struct nl *nl, void (*fn)(const struct nl_route4 *, void *), void *data);
+
+/* A bridge port, as `bridge link` shows it (an AF_BRIDGE link dump). */
+struct nl_brport {
+    struct nl_link link;
+    int mtu;
+    int state;    /* BR_STATE_*: forwarding, blocking, ... (-1 when not said) */
+    int priority; /* -1 when not said */
+    int cost;     /* -1 when not said */
+};
+int nl_dump_brports(struct nl *nl, void (*fn)(const struct nl_brport *, void *), void *data);
+/* "disabled", "listening", "learning", "forwarding", "blocking" */
+const char *nl_brstate_name(int state);
+/* `bridge link`'s line:
+ *   "3: eth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state forwarding
+ *    priority 32 cost 2" */
+int nl_format_brport(char *buf, size_t size, const struct nl_brport *p, const char *master);
 
 /* One line as iproute2 prints it (no trailing newline), for show and the tests:
  *   `ip route`:     "192.168.5.0/24 dev veth0 proto kernel scope link src 192.168.5.5"

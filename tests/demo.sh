@@ -44,6 +44,10 @@ for prog in "$@"; do
       intro "Stage 04: namespaces nslab-host (the article's host) and ns1, joined by a veth pair over netlink; a ping each way, then down."
       "$prog"
       ;;
+    05-bridge-dhcp/bridge-dhcp)
+      intro "Stage 05: br0 bridges the lab host's eth0 (a cable to a LAN namespace running dnsmasq) and veth0; br0 and ns1 get addresses by DHCP, ns1 pings across the bridge, then down."
+      "$prog"
+      ;;
     *)
       intro "Stage ${prog%%-*}: its demo."
       "$prog"

@@ -175,6 +175,49 @@ START_TEST(ack_with_dns_pad_and_unknown_options)
 }
 END_TEST
 
+START_TEST(rapid_commit_option_parsed_and_checked)
+{
+    uint8_t b[DHCP_MSG_MAX];
+    struct dhcp_reply r;
+    struct fake f = good_offer();
+    f.type = DHCPACK;
+    f.no_end = true;
+    size_t i = build_fake(b, &f);
+    ck_assert_int_eq(parse(b, i + 1, &r, NULL), -EBADMSG); /* no END yet: garbage */
+    b[i++] = 80;                                           /* RFC 4039: option 80, empty */
+    b[i++] = 0;
+    b[i++] = 255;
+    ck_assert_int_eq(parse(b, i, &r, NULL), 0);
+    ck_assert(r.rapid_commit);
+    /* option 80 with data is malformed */
+    i -= 1; /* over the END: option 80 gets a length of 1 and a byte */
+    b[i - 1] = 1;
+    b[i++] = 0;
+    b[i++] = 255;
+    const char *why = NULL;
+    ck_assert_int_eq(parse(b, i, &r, &why), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(why, "rapid commit"));
+    /* a plain ACK says nothing of it */
+    f.no_end = false;
+    i = build_fake(b, &f);
+    ck_assert_int_eq(parse(b, i, &r, NULL), 0);
+    ck_assert(!r.rapid_commit);
+}
+END_TEST
+
+START_TEST(discover_asks_for_rapid_commit_only_when_told)
+{
+    uint8_t b[DHCP_MSG_MAX];
+    int olen = -1;
+    int n = dhcp_build_discover_rapid(b, sizeof(b), XID, MAC, 0, NULL);
+    ck_assert_int_ge(n, DHCP_MIN_LEN);
+    ck_assert_ptr_nonnull(find_opt(b, (size_t)n, 80, &olen));
+    ck_assert_int_eq(olen, 0);
+    n = dhcp_build_discover(b, sizeof(b), XID, MAC, 0, NULL);
+    ck_assert_ptr_null(find_opt(b, (size_t)n, 80, &olen));
+}
+END_TEST
+
 START_TEST(nak_needs_only_type_and_server)
 {
     uint8_t b[DHCP_MSG_MAX];
@@ -779,6 +822,8 @@ Suite *suite_dhcp(void)
     tcase_add_test(ok, good_offer_parses_every_field);
     tcase_add_test(ok, ack_with_dns_pad_and_unknown_options);
     tcase_add_test(ok, nak_needs_only_type_and_server);
+    tcase_add_test(ok, rapid_commit_option_parsed_and_checked);
+    tcase_add_test(ok, discover_asks_for_rapid_commit_only_when_told);
     tcase_add_test(ok, no_router_is_fine_and_infinite_lease_accepted);
     tcase_add_test(ok, trailing_bytes_after_end_are_ignored);
     tcase_add_test(ok, small_prefixes_accept_edge_hosts);

@@ -41,6 +41,8 @@ START_TEST(argv_keeps_everything_in_the_lab)
     ck_assert(has_arg(argv, "--dhcp-leasefile=/run/nslab/lab/dnsmasq.leases"));
     ck_assert(has_arg(argv, "--pid-file=/run/nslab/lab/dnsmasq.pid"));
     ck_assert(has_arg(argv, "--log-facility=/run/nslab/lab/dnsmasq.log"));
+    ck_assert(has_arg(argv, "--no-ping"));
+    ck_assert(!has_arg(argv, "--dhcp-rapid-commit"));
     /* DNS not offered unless asked */
     for (char **a = argv; *a; a++)
         ck_assert_ptr_null(strstr(*a, "dns-server"));

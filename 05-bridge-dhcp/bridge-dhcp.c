@@ -1,0 +1,694 @@
+/* 05-bridge-dhcp/bridge-dhcp.c - a bridge onto an uplink, and DHCP inside namespaces.
+ *
+ * The article's last steps: br0 bridges the host's eth0 and veth0, `dhclient br0`
+ * gives the host its LAN address, and `ip netns exec ns1 dhclient veth1` gives ns1 an
+ * address of its own on the same LAN, from the LAN's DHCP server, through the bridge.
+ *
+ * The article bridges the machine's real network card.  We never touch it: the LAN
+ * is a namespace we create (nslab-lan) with a router interface lan0 192.168.3.1/24 and
+ * a real DHCP server, dnsmasq; the article's "physical" eth0 is the lab host's end of
+ * a veth pair whose other end is lan0.  The lab host is a namespace too (nslab-host5;
+ * stage 04's is nslab-host), and ns1 is the article's.
+ *
+ *   nslab-lan: lan0 192.168.3.1/24 + dnsmasq
+ *        | (veth pair: the LAN's cable)
+ *   nslab-host5: eth0 --[br0 192.168.3.x/24 by DHCP]-- veth0
+ *                                                        | (veth pair)
+ *   ns1:                                               veth1 192.168.3.y/24 by DHCP
+ *
+ * Shell commands it replaces (up; down stops the daemons and deletes the namespaces):
+ *   ip netns add nslab-host5; ip netns add nslab-lan; ip netns add ns1
+ *   ip -n nslab-lan link add lan0 type veth peer name eth0 netns nslab-host5
+ *   ip -n nslab-lan addr add 192.168.3.1/24 dev lan0; ip -n nslab-lan link set lan0 up
+ *   ip netns exec nslab-lan dnsmasq --interface=lan0 --dhcp-range=... --no-ping ...
+ *   ip -n nslab-host5 link add br0 type bridge          (brctl addbr br0)
+ *   ip -n nslab-host5 link set br0 address <eth0's MAC>
+ *   ip -n nslab-host5 link add veth0 type veth peer name veth1 netns ns1
+ *   ip -n nslab-host5 link set eth0 master br0          (brctl addif br0 eth0)
+ *   ip -n nslab-host5 link set veth0 master br0         (brctl addif br0 veth0)
+ *   ip -n nslab-host5 link set eth0|veth0|br0 up; ip -n ns1 link set veth1 up
+ *   ip netns exec nslab-host5 dhclient br0; ip netns exec ns1 dhclient veth1
+ *
+ * Read: bridge(8), ip-link(8) (type bridge, master), dnsmasq(8), dhclient(8),
+ *       RFC 2131 (DHCP), RFC 2132 (its options), common/dhcp.h.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/dhcp.h"
+#include "../common/dnsmasq.h"
+#include "../common/err.h"
+#include "../common/lab.h"
+#include "../common/labstep.h"
+#include "../common/narrate.h"
+#include "../common/netns.h"
+#include "../common/nl.h"
+#include "../common/validate.h"
+
+static const char usage[] =
+    "Usage: bridge-dhcp [OPTIONS] [up | down | show | exec [--host | --lan] -- CMD [ARG...]]\n"
+    "Builds the article's bridged network: a LAN namespace with a router (192.168.3.1/24)\n"
+    "and dnsmasq; a lab host whose br0 bridges eth0 (its cable to the LAN) and veth0; ns1\n"
+    "behind veth1.  br0 and veth1 get their addresses from dnsmasq by DHCP.\n"
+    "\n"
+    "  up            create the lab; fails (exit 1, nothing changed) if it is already up\n"
+    "  show          links, addresses and routes of the three namespaces, br0's ports\n"
+    "                (bridge link) and the leases dnsmasq handed out\n"
+    "  down          stop dnsmasq and any DHCP client, remove what up created (also\n"
+    "                after a killed up)\n"
+    "  exec -- CMD   run CMD in ns1 (--host: the lab host, --lan: the LAN)\n"
+    "  (none)        the demo: up, show, ns1 pings the router and br0, down\n"
+    "\n"
+    "  --dhcp-client C   ours (the default: common/dhcp.c, narrated), dhclient or udhcpc\n"
+    "                    (the real clients, each in a mount namespace of its own whose /etc\n"
+    "                    is an overlay: the machine's /etc/resolv.conf is never written)\n"
+    "  --dns             dnsmasq offers the router as DNS server (off by default)\n"
+    "  --rapid-commit    two messages instead of four (RFC 4039: DISCOVER answered by ACK)\n"
+    "  --timing          print on stdout how long each lease took, from the client's start\n"
+    "                    to the address on the link\n"
+    "  --host-ns NAME    the lab host namespace (nslab-host5); names the state file\n"
+    "  --lan-ns NAME     the LAN namespace (nslab-lan)\n"
+    "  --ns NAME         the article's ns1\n"
+    "  --bridge NAME     br0          --eth0 NAME   eth0 (the lab host's uplink)\n"
+    "  --veth0 NAME      veth0        --veth1 NAME  veth1 (in ns1)\n"
+    "  --lan-if NAME     lan0 (the router's end of the uplink, in the LAN)\n"
+    "  --router A/N      the router's address and the LAN (192.168.3.1/24)\n"
+    "  --pool A-B        the addresses dnsmasq hands out (192.168.3.100-192.168.3.199)\n"
+    "  -q, --quiet       do not narrate\n"
+    "  -h, --help        show this help\n"
+    "Options go before or after the subcommand.  State: /run/nslab/<host-ns>.state, files\n"
+    "(dnsmasq's pid, leases, log) in /run/nslab/<host-ns>/.\n"
+    "\n"
+    "Needs root. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
+    "exec passes on CMD's status (128+N if it died of signal N).\n"
+    "\n"
+    "Example:\n"
+    "  sudo 05-bridge-dhcp/bridge-dhcp up && sudo ip netns exec ns1 ping -c1 192.168.3.1\n";
+
+/* The lab's names and addresses: the article's, unless changed by options. */
+static struct {
+    const char *host, *lan, *ns, *br, *eth0, *veth0, *veth1, *lanif, *client;
+    bool dns, rapid, timing;
+    struct cidr4 router;
+    char router_s[24], router_ip[16], mask_s[16], pool_lo[16], pool_hi[16], dir[128];
+} cfg = {.host = "nslab-host5",
+         .lan = "nslab-lan",
+         .ns = "ns1",
+         .br = "br0",
+         .eth0 = "eth0",
+         .veth0 = "veth0",
+         .veth1 = "veth1",
+         .lanif = "lan0",
+         .client = "ours"};
+
+static struct labstage st = {
+    .stage = "05-bridge-dhcp", .prog = "05-bridge-dhcp/bridge-dhcp", .who = "bridge-dhcp"};
+
+/* Every step returns -errno with st.fail filled in: the stage dies naming it. */
+static void check(int r)
+{
+    if (r < 0)
+        labstep_die(&st);
+}
+
+/* dnsmasq in the LAN namespace; recorded first, so a killed up still stops it. */
+static void start_dnsmasq(void)
+{
+    char buf[2048], *argv[32], shell[2300];
+    struct dnsmasq_conf conf = {
+        .ifname = cfg.lanif,
+        .range_start = cfg.pool_lo,
+        .range_end = cfg.pool_hi,
+        .netmask = cfg.mask_s,
+        .router = cfg.router_ip,
+        .dns = cfg.dns ? cfg.router_ip : NULL,
+        .lease_secs = 3600,
+        .dir = cfg.dir,
+        .rapid_commit = cfg.rapid,
+    };
+    int status, i;
+    pid_t pid;
+    check(dnsmasq_build_argv(&conf, buf, sizeof(buf), argv, 32) < 0
+              ? labstep_failed(&st, -ENOSPC, NULL, "dnsmasq", "its command line is too long")
+              : 0);
+    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", cfg.lan);
+    for (i = 0; argv[i]; i++)
+        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[i]);
+    check(i = labstep_record(&st, LAB_PROC, "dnsmasq", cfg.lan));
+    narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", cfg.lan, cfg.lanif);
+    /* dnsmasq forks its daemon and exits once that one is listening: when this
+     * returns 0 the server is ready, and its pid is in its pid file. */
+    int r = netns_exec(cfg.lan, argv, &status);
+    if (r == 0 && status != 0)
+        r = -EIO;
+    if (r == 0)
+        r = dnsmasq_pid(cfg.dir, &pid);
+    if (r == 0)
+        r = lab_confirm_proc(&st.lab, i, pid);
+    if (r < 0)
+        check(labstep_failed(&st, r, NULL, "dnsmasq", "see %s/dnsmasq.log", cfg.dir));
+}
+
+/* Ours: the exchange in this process, inside ns (setns), then the lease applied over
+ * netlink, as dhclient-script would with ip. */
+static void lease_ours(struct nl *nl, const char *ns, const char *ifname)
+{
+    struct dhcp_lease l;
+    char shell[128];
+    int back, r;
+    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
+    check(netns_enter(ns, &back) < 0 ? labstep_failed(&st, -errno, NULL, shell, NULL) : 0);
+    r = dhcp_acquire_flags(ifname, NULL, 0, cfg.rapid ? DHCP_RAPID_COMMIT : 0, &l);
+    int rl = netns_leave(back);
+    if (r == -ETIMEDOUT)
+        check(labstep_failed(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
+                             cfg.dir));
+    if (r < 0 || rl < 0)
+        check(labstep_failed(&st, r < 0 ? r : rl, NULL, shell, NULL));
+    struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
+    check(labstep_addr_add(&st, nl, ns, ifname, &a));
+    if (l.router.s_addr)
+        check(labstep_default_route(&st, nl, ns, ifname, l.router));
+}
+
+/* The real clients, each in a mount namespace of its own whose /etc is an overlay
+ * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory. */
+static void lease_real(const char *ns, const char *ifname)
+{
+    char name[64], pidf[300], leasef[300], etc[300], shell[700];
+    struct netns_exec_opts o = {.new_uts = true, .timeout_ms = 10000, .quiet = !narrate_enabled()};
+    int status, i;
+    snprintf(name, sizeof(name), "%s.%s", cfg.client, ifname);
+    snprintf(pidf, sizeof(pidf), "%s/%s.pid", cfg.dir, name);
+    snprintf(leasef, sizeof(leasef), "%s/%s.leases", cfg.dir, name);
+    snprintf(etc, sizeof(etc), "%s/%s", cfg.dir, name);
+    o.etc_dir = etc;
+    char *dhclient[] = {"dhclient", "-1", "-pf", pidf, "-lf", leasef, (char *)ifname, NULL};
+    /* -q: quit once it has a lease (nothing stays running); -n: give up if none. */
+    char *udhcpc[] = {"udhcpc", "-f", "-q", "-n", "-t",           "5", "-T",
+                      "1",      "-p", pidf, "-i", (char *)ifname, NULL};
+    char **argv = strcmp(cfg.client, "dhclient") ? udhcpc : dhclient;
+    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", ns);
+    for (int k = 0; argv[k]; k++)
+        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[k]);
+    check(mkdir(etc, 0755) < 0 ? labstep_failed(&st, -errno, NULL, "mkdir", "%s", etc) : 0);
+    check(i = labstep_record(&st, LAB_PROC, name, ns));
+    narrate_op(shell,
+               "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, "
+               "execvp(%s)",
+               ns, argv[0]);
+    int r = netns_exec_opts(ns, argv, &o, &status);
+    if (r == 0 && status != 0)
+        r = -EIO;
+    if (r < 0)
+        check(labstep_failed(&st, r, NULL, shell, NULL));
+    /* dhclient stays, as a daemon renewing the lease: down stops it.  udhcpc -q is
+     * gone already, and its object names nothing down could find. */
+    int v = 0;
+    /* Its daemon writes the pid file just after the foreground process exits. */
+    for (int k = 0; !strcmp(cfg.client, "dhclient") && k < 2000 && v == 0; k++) {
+        FILE *f = fopen(pidf, "re");
+        if (!f || fscanf(f, "%d", &v) != 1 || lab_proc_check(v, cfg.client, 0) < 0)
+            v = 0;
+        if (f)
+            fclose(f);
+        if (v == 0)
+            nanosleep(&(struct timespec){0, 100 * 1000}, NULL);
+    }
+    if (v > 0 && lab_confirm_proc(&st.lab, i, (pid_t)v) < 0)
+        v = -1;
+    if (v < 0)
+        check(labstep_failed(&st, -ESRCH, NULL, shell, "it did not stay running"));
+}
+
+/* One lease for ifname in ns, by the chosen client, timed the same way for all. */
+static void lease(struct nl *nl, const char *ns, const char *ifname)
+{
+    struct labstep_watch w;
+    char ip[INET_ADDRSTRLEN];
+    check(labstep_watch_start(&st, ns, ifname, &w));
+    if (!strcmp(cfg.client, "ours"))
+        lease_ours(nl, ns, ifname);
+    else
+        lease_real(ns, ifname);
+    if (labstep_watch_end(&w) < 0)
+        check(labstep_failed(&st, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s",
+                             ifname));
+    inet_ntop(AF_INET, &w.addr.addr, ip, sizeof(ip));
+    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, w.addr.prefix,
+                 (double)(w.t1_us - w.t0_us) / 1000.0, cfg.client);
+    if (cfg.timing)
+        printf("lease %s %s/%d %ld us %s\n", ifname, ip, w.addr.prefix, w.t1_us - w.t0_us,
+               cfg.client);
+}
+
+struct ports {
+    const char *a, *b;
+    int ok, master;
+};
+
+static void port_ready(const struct nl_brport *p, void *data)
+{
+    struct ports *w = data;
+    if (p->link.master == w->master && p->state == 3 /* forwarding */ &&
+        (!strcmp(p->link.name, w->a) || !strcmp(p->link.name, w->b)))
+        w->ok++;
+}
+
+/* A port forwards only once the kernel has seen its carrier (asynchronously, in its
+ * link watch): a DISCOVER sent before would be lost, and the client would wait
+ * for its first retransmission. */
+static void wait_ports(struct nl *host)
+{
+    struct nl_link br;
+    check(nl_link_get(host, cfg.br, &br) < 0
+              ? labstep_failed(&st, -ENODEV, NULL, "bridge link", NULL)
+              : 0);
+    for (int i = 0; i < 4000; i++) {
+        struct ports w = {cfg.eth0, cfg.veth0, 0, br.index};
+        if (nl_dump_brports(host, port_ready, &w) == 0 && w.ok == 2)
+            return;
+        nanosleep(&(struct timespec){0, 250 * 1000}, NULL);
+    }
+    check(labstep_failed(&st, -ETIMEDOUT, NULL, "bridge link", "%s and %s never forwarded",
+                         cfg.eth0, cfg.veth0));
+}
+
+static void cmd_up(void)
+{
+    char buf[NL_BUFSIZE], shell[200], op[160];
+    struct nl host, lan, ns1;
+    struct nl_link eth0;
+    int fd;
+
+    /* Refuse before changing anything when a name is someone else's. */
+    const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
+    check(labstep_names_free(&st, names, 3));
+
+    /* The lab's own directory, for dnsmasq's and the clients' files. */
+    check(labstep_record(&st, LAB_DIR, cfg.host, NULL));
+    snprintf(shell, sizeof(shell), "mkdir %s", cfg.dir);
+    narrate_op(shell, "mkdir(%s): pid, lease and log files stay in the lab", cfg.dir);
+    if (mkdir(cfg.dir, 0755) < 0)
+        check(labstep_failed(&st, -errno, NULL, shell, NULL));
+
+    check(labstep_netns_add(&st, cfg.host));
+    check(labstep_netns_add(&st, cfg.lan));
+    check(labstep_netns_add(&st, cfg.ns));
+    check(labstep_nl_open(&st, cfg.lan, &lan));
+    check(labstep_nl_open(&st, cfg.host, &host));
+    check(labstep_nl_open(&st, cfg.ns, &ns1));
+
+    /* The lab host's bridge first (brctl addbr br0).  It also takes index 2 there, so
+     * eth0, made next, gets 3 while its peer lan0 gets 2 in the LAN: a veth whose
+     * peer has its own index looks to the kernel like a plain device, whose carrier
+     * change the link watch may put off for up to a second - and a bridge port
+     * forwards only once its carrier is seen. */
+    check(labstep_link_up(&st, &host, cfg.host, "lo"));
+    check(labstep_record(&st, LAB_LINK, cfg.br, cfg.host));
+    snprintf(shell, sizeof(shell), "ip -n %s link add %s type bridge", cfg.host, cfg.br);
+    snprintf(op, sizeof(op), "RTM_NEWLINK %s type bridge", cfg.br);
+    check(labstep_request(&st, &host, nl_msg_bridge_add(buf, cfg.br), shell, op));
+
+    /* The LAN: the router's interface, its cable's other end born in the lab host as
+     * eth0 (the article's physical card), and a DHCP server. */
+    check(labstep_link_up(&st, &lan, cfg.lan, "lo"));
+    check(labstep_record(&st, LAB_LINK, cfg.lanif, cfg.lan));
+    if ((fd = netns_open(cfg.host)) < 0)
+        check(labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host));
+    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.lan,
+             cfg.lanif, cfg.eth0, cfg.host);
+    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.lanif,
+             cfg.eth0, fd, cfg.host);
+    check(labstep_request(&st, &lan, nl_msg_veth_add(buf, cfg.lanif, cfg.eth0, fd), shell, op));
+    close(fd);
+    check(labstep_addr_add(&st, &lan, cfg.lan, cfg.lanif, &cfg.router));
+    check(labstep_link_up(&st, &lan, cfg.lan, cfg.lanif));
+    start_dnsmasq();
+
+    /* The lab host: br0 gets eth0's MAC (as the article saw), veth0 comes beside. */
+    /* A bridge takes the lowest MAC of its ports unless given one: fixed to eth0's,
+     * br0 keeps one identity (and one lease) whatever ports come and go. */
+    if (nl_link_get(&host, cfg.eth0, &eth0) < 0)
+        check(labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0));
+    char mac[18];
+    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", eth0.mac[0], eth0.mac[1],
+             eth0.mac[2], eth0.mac[3], eth0.mac[4], eth0.mac[5]);
+    snprintf(shell, sizeof(shell), "ip -n %s link set %s address %s", cfg.host, cfg.br, mac);
+    snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_ADDRESS %s (%s's)", cfg.br, mac, cfg.eth0);
+    check(labstep_request(&st, &host, nl_msg_link_mac(buf, cfg.br, eth0.mac), shell, op));
+    check(labstep_record(&st, LAB_LINK, cfg.veth0, cfg.host));
+    if ((fd = netns_open(cfg.ns)) < 0)
+        check(labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns));
+    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.host,
+             cfg.veth0, cfg.veth1, cfg.ns);
+    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.veth0,
+             cfg.veth1, fd, cfg.ns);
+    check(labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op));
+    close(fd);
+
+    /* brctl addif: a port is named by its master's index, IFLA_MASTER. */
+    struct nl_link br;
+    if (nl_link_get(&host, cfg.br, &br) < 0)
+        check(labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br));
+    const char *const ports[] = {cfg.eth0, cfg.veth0};
+    for (int i = 0; i < 2; i++) {
+        snprintf(shell, sizeof(shell), "ip -n %s link set %s master %s", cfg.host, ports[i],
+                 cfg.br);
+        snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_MASTER %d (%s)", ports[i], br.index, cfg.br);
+        check(labstep_request(&st, &host, nl_msg_link_master(buf, ports[i], br.index), shell, op));
+    }
+    narrate_note("%s and %s hold no address (the article's ifconfig %s 0.0.0.0): a port hands "
+                 "its frames to the bridge, and the host's address goes on %s",
+                 cfg.eth0, cfg.veth0, cfg.eth0, cfg.br);
+    check(labstep_link_up(&st, &host, cfg.host, cfg.br));
+    check(labstep_link_up(&st, &host, cfg.host, cfg.eth0));
+    check(labstep_link_up(&st, &host, cfg.host, cfg.veth0));
+    check(labstep_link_up(&st, &ns1, cfg.ns, "lo"));
+    check(labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1));
+    wait_ports(&host);
+
+    /* dhclient br0, then ip netns exec ns1 dhclient veth1. */
+    lease(&host, cfg.host, cfg.br);
+    lease(&ns1, cfg.ns, cfg.veth1);
+    nl_close(&host);
+    nl_close(&lan);
+    nl_close(&ns1);
+}
+
+static void print_port(const struct nl_brport *p, void *data)
+{
+    char line[256];
+    (void)data;
+    if (nl_format_brport(line, sizeof(line), p, cfg.br) >= 0)
+        printf("  %s\n", line);
+}
+
+static void show(void)
+{
+    char path[200], text[4096];
+    struct nl host;
+    struct dnsmasq_lease leases[16];
+    check(labstep_show_ns(&st, cfg.host, " (the article's host)"));
+    check(labstep_nl_open(&st, cfg.host, &host));
+    printf(" bridge ports (bridge link):\n");
+    fflush(stdout);
+    if (nl_dump_brports(&host, print_port, NULL) < 0)
+        check(labstep_failed(&st, -EIO, NULL, "bridge link", NULL));
+    nl_close(&host);
+    check(labstep_show_ns(&st, cfg.lan, " (the LAN: router and DHCP server)"));
+    check(labstep_show_ns(&st, cfg.ns, ""));
+    snprintf(path, sizeof(path), "%s/dnsmasq.leases", cfg.dir);
+    printf("leases (%s):\n", path);
+    FILE *f = fopen(path, "re");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    int k = dnsmasq_parse_leases(text, leases, 16);
+    for (int i = 0; i < k && i < 16; i++)
+        printf("  %s %s %s\n", leases[i].ip, leases[i].mac, leases[i].hostname);
+    fflush(stdout);
+}
+
+static int exec_in(const char *ns, char **cmd)
+{
+    int code;
+    check(labstep_exec(&st, ns, cmd, &code));
+    return code;
+}
+
+static void br_addr(const struct nl_addr4 *a, void *data)
+{
+    int *want = data;
+    if (a->index == want[0])
+        inet_ntop(AF_INET, &a->addr, (char *)&want[1], INET_ADDRSTRLEN);
+}
+
+static int demo(void)
+{
+    struct nl host;
+    struct nl_link br;
+    int want[1 + INET_ADDRSTRLEN / sizeof(int) + 1] = {0};
+    check(labstep_nl_open(&st, cfg.host, &host));
+    if (nl_link_get(&host, cfg.br, &br) == 0) {
+        want[0] = br.index;
+        nl_dump_addrs4(&host, br_addr, want);
+    }
+    nl_close(&host);
+    show();
+    char *ping_router[] = {"ping", "-c", "1", "-W", "2", cfg.router_ip, NULL};
+    char *ping_host[] = {"ping", "-c", "1", "-W", "2", (char *)&want[1], NULL};
+    int a = exec_in(cfg.ns, ping_router);
+    int b = exec_in(cfg.ns, ping_host);
+    int d = labstep_down(&st, labstep_print);
+    return a || b || d ? EXIT_RUNTIME : 0;
+}
+
+static void set_name(const char **dst, const char *val, const char *opt, bool ifname)
+{
+    char msg[256];
+    if (labopt_name(dst, val, opt, ifname, msg, sizeof(msg)) < 0)
+        err_usage("%s", msg);
+}
+
+/* Is prog installed?  Looked for where root's PATH has it. */
+static bool installed(const char *prog)
+{
+    static const char *const dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
+    char path[64];
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dirs[i], prog);
+        if (access(path, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* --pool A-B: two host addresses of the router's subnet, A <= B, the router in neither. */
+static void set_pool(const char *val)
+{
+    char a[32], b[32];
+    struct in_addr lo, hi;
+    const char *dash = strchr(val, '-');
+    if (!dash || dash - val >= (long)sizeof(a) || strlen(dash + 1) >= sizeof(b))
+        err_usage("bad pool '%s' for --pool (A-B, e.g. 192.168.3.100-192.168.3.199)", val);
+    snprintf(a, sizeof(a), "%.*s", (int)(dash - val), val);
+    snprintf(b, sizeof(b), "%s", dash + 1);
+    if (inet_pton(AF_INET, a, &lo) != 1 || inet_pton(AF_INET, b, &hi) != 1 ||
+        ntohl(lo.s_addr) > ntohl(hi.s_addr))
+        err_usage("bad pool '%s' for --pool (A-B, e.g. 192.168.3.100-192.168.3.199)", val);
+    inet_ntop(AF_INET, &lo, cfg.pool_lo, sizeof(cfg.pool_lo));
+    inet_ntop(AF_INET, &hi, cfg.pool_hi, sizeof(cfg.pool_hi));
+}
+
+/* The pool must lie in the router's subnet, with neither end its network or broadcast
+ * address, and the router outside it. */
+static void check_pool(void)
+{
+    struct cidr4 lo = {.prefix = cfg.router.prefix}, hi = lo;
+    char t[48];
+    inet_pton(AF_INET, cfg.pool_lo, &lo.addr);
+    inet_pton(AF_INET, cfg.pool_hi, &hi.addr);
+    snprintf(t, sizeof(t), "%s/%d", cfg.pool_lo, cfg.router.prefix);
+    bool ok = validate_cidr4(t, &lo) == 0 && validate_same_subnet(&cfg.router, &lo);
+    snprintf(t, sizeof(t), "%s/%d", cfg.pool_hi, cfg.router.prefix);
+    ok = ok && validate_cidr4(t, &hi) == 0 &&
+         (validate_same_subnet(&cfg.router, &hi) || hi.addr.s_addr == lo.addr.s_addr);
+    uint32_t r = ntohl(cfg.router.addr.s_addr);
+    if (!ok || (r >= ntohl(lo.addr.s_addr) && r <= ntohl(hi.addr.s_addr)))
+        err_usage("pool %s-%s is not in %s's subnet, or holds the router", cfg.pool_lo, cfg.pool_hi,
+                  cfg.router_s);
+}
+
+int main(int argc, char *argv[])
+{
+    enum {
+        OPT_HOSTNS = 256,
+        OPT_LANNS,
+        OPT_NS,
+        OPT_BR,
+        OPT_ETH0,
+        OPT_VETH0,
+        OPT_VETH1,
+        OPT_LANIF,
+        OPT_ROUTER,
+        OPT_POOL,
+        OPT_CLIENT,
+        OPT_DNS,
+        OPT_RAPID,
+        OPT_TIMING,
+        OPT_HOST,
+        OPT_LAN,
+    };
+    static const struct option longopts[] = {
+        {"host-ns", required_argument, NULL, OPT_HOSTNS},
+        {"lan-ns", required_argument, NULL, OPT_LANNS},
+        {"ns", required_argument, NULL, OPT_NS},
+        {"bridge", required_argument, NULL, OPT_BR},
+        {"eth0", required_argument, NULL, OPT_ETH0},
+        {"veth0", required_argument, NULL, OPT_VETH0},
+        {"veth1", required_argument, NULL, OPT_VETH1},
+        {"lan-if", required_argument, NULL, OPT_LANIF},
+        {"router", required_argument, NULL, OPT_ROUTER},
+        {"pool", required_argument, NULL, OPT_POOL},
+        {"dhcp-client", required_argument, NULL, OPT_CLIENT},
+        {"dns", no_argument, NULL, OPT_DNS},
+        {"rapid-commit", no_argument, NULL, OPT_RAPID},
+        {"timing", no_argument, NULL, OPT_TIMING},
+        {"host", no_argument, NULL, OPT_HOST},
+        {"lan", no_argument, NULL, OPT_LAN},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    bool quiet = false;
+    const char *where = NULL;
+    char msg[256];
+    int opt;
+
+    err_stage = st.stage;
+    validate_cidr4("192.168.3.1/24", &cfg.router);
+    snprintf(cfg.router_s, sizeof(cfg.router_s), "192.168.3.1/24");
+    set_pool("192.168.3.100-192.168.3.199");
+    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case OPT_HOSTNS:
+            set_name(&cfg.host, optarg, "--host-ns", false);
+            break;
+        case OPT_LANNS:
+            set_name(&cfg.lan, optarg, "--lan-ns", false);
+            break;
+        case OPT_NS:
+            set_name(&cfg.ns, optarg, "--ns", false);
+            break;
+        case OPT_BR:
+            set_name(&cfg.br, optarg, "--bridge", true);
+            break;
+        case OPT_ETH0:
+            set_name(&cfg.eth0, optarg, "--eth0", true);
+            break;
+        case OPT_VETH0:
+            set_name(&cfg.veth0, optarg, "--veth0", true);
+            break;
+        case OPT_VETH1:
+            set_name(&cfg.veth1, optarg, "--veth1", true);
+            break;
+        case OPT_LANIF:
+            set_name(&cfg.lanif, optarg, "--lan-if", true);
+            break;
+        case OPT_ROUTER:
+            if (labopt_addr(&cfg.router, cfg.router_s, sizeof(cfg.router_s), optarg, "--router",
+                            msg, sizeof(msg)) < 0)
+                err_usage("%s", msg);
+            break;
+        case OPT_POOL:
+            set_pool(optarg);
+            break;
+        case OPT_CLIENT:
+            if (strcmp(optarg, "ours") && strcmp(optarg, "dhclient") && strcmp(optarg, "udhcpc"))
+                err_usage("unknown DHCP client '%s' for --dhcp-client (ours, dhclient or udhcpc)",
+                          optarg);
+            cfg.client = optarg;
+            break;
+        case OPT_DNS:
+            cfg.dns = true;
+            break;
+        case OPT_RAPID:
+            cfg.rapid = true;
+            break;
+        case OPT_TIMING:
+            cfg.timing = true;
+            break;
+        case OPT_HOST:
+        case OPT_LAN:
+            if (where)
+                err_usage("--host and --lan: one place at a time");
+            where = opt == OPT_HOST ? "--host" : "--lan";
+            break;
+        case ':':
+            err_usage("option '%s' needs a value", argv[optind - 1]);
+        default:
+            if (optopt)
+                err_usage("unknown option '-%c'", optopt);
+            err_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    const char *sub;
+    char **rest;
+    int nrest;
+    lab_subcommand(argc, argv, optind, &sub, &rest, &nrest);
+
+    /* Checks between the values, still before anything is created. */
+    if (!strcmp(cfg.host, cfg.ns) || !strcmp(cfg.host, cfg.lan) || !strcmp(cfg.lan, cfg.ns))
+        err_usage("--host-ns, --lan-ns and --ns must be three names ('%s', '%s', '%s')", cfg.host,
+                  cfg.lan, cfg.ns);
+    const char *const hostifs[] = {cfg.br, cfg.eth0, cfg.veth0};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (!strcmp(hostifs[i], hostifs[j]))
+                err_usage("two links of the lab host are both '%s'", hostifs[i]);
+    const char *const all[] = {cfg.br, cfg.eth0, cfg.veth0, cfg.veth1, cfg.lanif};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(all[i], "lo"))
+            err_usage("'lo' is taken: every namespace has its loopback link");
+    inet_ntop(AF_INET, &cfg.router.addr, cfg.router_ip, sizeof(cfg.router_ip));
+    uint32_t m = cfg.router.prefix ? 0xffffffffu << (32 - cfg.router.prefix) : 0;
+    inet_ntop(AF_INET, &(struct in_addr){htonl(m)}, cfg.mask_s, sizeof(cfg.mask_s));
+    check_pool();
+    int which = labopt_subcommand(sub, nrest, rest, where, msg, sizeof(msg));
+    if (which < 0)
+        err_usage("%s", msg);
+    if (strcmp(cfg.client, "ours") && !installed(cfg.client))
+        err_usage("--dhcp-client %s: %s is not installed (apt-get install %s)", cfg.client,
+                  cfg.client, strcmp(cfg.client, "dhclient") ? "udhcpc" : "isc-dhcp-client");
+    snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);
+    narrate_init("bridge-dhcp", quiet);
+
+    const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
+    int state = labstep_open(&st, cfg.host);
+    check(state);
+    if (which == LABSUB_EXEC) {
+        check(labstep_require_up(&st, state, names, 3));
+        return exec_in(!where ? cfg.ns : !strcmp(where, "--host") ? cfg.host : cfg.lan, rest);
+    }
+    if (which == LABSUB_SHOW) {
+        check(labstep_require_up(&st, state, names, 3));
+        show();
+        return 0;
+    }
+
+    /* up and down change the machine: one at a time, and state read under the lock. */
+    check(state = labstep_lock(&st, cfg.host));
+    if (which == LABSUB_DOWN) {
+        if (state == 0) {
+            narrate_note("%s is not up (no %s): nothing to remove", cfg.host, st.lab.path);
+            return 0;
+        }
+        return labstep_down(&st, labstep_print);
+    }
+    if (state > 0)
+        err_die(EXIT_RUNTIME, 0, "run '05-bridge-dhcp/bridge-dhcp down' first",
+                "%s is already up (%s lists what it made)", cfg.host, st.lab.path);
+    labstep_up_begin(&st);
+    cmd_up();
+    labstep_up_end(&st);
+    lab_unlock(&st.lab);
+    fflush(stdout);
+    return which == LABSUB_UP ? 0 : demo();
+}
