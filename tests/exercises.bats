@@ -111,7 +111,10 @@ copy_tree() {
 
 @test "4.1 is done once lo stays down in ns1; nothing is left" {
   copy_tree
-  sed -i '/link_up(&ns1, cfg.ns, "lo");/d' "$tree/04-netns-veth/netns-veth.c"
+  sed -i '/labstep_link_up(&st, &ns1, cfg.ns, "lo")/d' "$tree/04-netns-veth/netns-veth.c"
+  if grep -q 'cfg.ns, "lo"' "$tree/04-netns-veth/netns-veth.c"; then
+    fail "the edit did not apply"
+  fi
   run "$tree/tests/exercises.sh" 4.1
   assert_success
   assert_output --partial "exercise 4.1: done: with lo down, ns1 cannot even ping its own address"
