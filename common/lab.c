@@ -83,6 +83,7 @@ int lab_open(struct lab *lab, const char *owner, const char *name)
 {
     memset(lab, 0, sizeof(*lab));
     lab->lock_fd = -1;
+    lab->busy = -1;
     snprintf(lab->owner, sizeof(lab->owner), "%s", owner);
     int n = snprintf(lab->path, sizeof(lab->path), "%s/%s.state", LAB_STATE_DIR, name);
     if (n < 0 || (size_t)n >= sizeof(lab->path))
@@ -287,18 +288,23 @@ static int undo_link(struct lab *lab, const struct lab_obj *o)
     return r == -ENODEV ? 0 : r;
 }
 
-/* Is any process in one of the lab's namespaces?  Its name in *which, a pid in *pid. */
-static bool lab_netns_busy(const struct lab *lab, const char **which, pid_t *pid)
+/* Is another process in one of the lab's namespaces?  Looked up once (a scan of every
+ * thread of the machine); returns the namespace's name, NULL when nobody is in. */
+static const char *lab_netns_busy(struct lab *lab)
 {
-    for (int i = 0; i < lab->n; i++) {
-        const struct lab_obj *o = &lab->obj[i];
-        /* An unconfirmed namespace (id 0) may not exist; nobody can be in it then. */
-        if (o->kind == LAB_NETNS && o->id && netns_users(o->id, pid) != 0) {
-            *which = o->name;
-            return true;
-        }
+    if (lab->busy == -1) {
+        uint64_t ino[LAB_MAX_OBJS];
+        int idx[LAB_MAX_OBJS] = {0}, n = 0;
+        for (int i = 0; i < lab->n; i++)
+            /* An unconfirmed namespace (id 0) may not exist; nobody can be in it then. */
+            if (lab->obj[i].kind == LAB_NETNS && lab->obj[i].id) {
+                idx[n] = i;
+                ino[n++] = lab->obj[i].id;
+            }
+        int k = netns_users(ino, n, &lab->busy_pid);
+        lab->busy = k < 0 ? LAB_NOBODY_INSIDE : idx[k];
     }
-    return false;
+    return lab->busy >= 0 ? lab->obj[lab->busy].name : NULL;
 }
 
 /* The start time of a live process (field 22 of /proc/PID/stat), 0 when there is
@@ -445,21 +451,20 @@ int lab_undo(struct lab *lab, int i, char *shell, size_t size)
     switch (o->kind) {
     case LAB_LINK: {
         const char *busy;
-        pid_t pid;
         snprintf(shell, size, "ip -n %s link del %s", o->netns, o->name);
         /* A namespace that nothing uses any more dies when ip netns del drops its
          * mount, and the kernel deletes its links then, in the background.  Deleting
          * a link ourselves makes us wait for that (about 25 ms here), so we do it
          * only when a process still inside would keep the namespace, and the link,
          * alive. */
-        if (!lab_netns_busy(lab, &busy, &pid)) {
-            narrate_note("%s goes with its namespace: no process is in the lab's namespaces, so "
-                         "the kernel deletes the pair once ip netns del frees them",
+        if (!(busy = lab_netns_busy(lab))) {
+            narrate_note("%s goes with its namespace: no process is left in the lab's "
+                         "namespaces, so the kernel deletes it once ip netns del frees them",
                          o->name);
             return 0;
         }
         narrate_op(shell, "RTM_DELLINK %s (in %s; PID %d is still in %s)", o->name, o->netns,
-                   (int)pid, busy);
+                   (int)lab->busy_pid, busy);
         return undo_link(lab, o);
     }
     case LAB_NETNS:

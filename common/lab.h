@@ -51,7 +51,14 @@ struct lab {
     int n;
     struct lab_obj obj[LAB_MAX_OBJS];
     int lock_fd;
+    /* Whether a process is still in one of the lab's namespaces, found once per down
+     * (its processes are stopped first): -1 not looked yet, else the index in obj of
+     * the namespace it is in, or LAB_NOBODY_INSIDE; busy_pid is one such process. */
+    int busy;
+    pid_t busy_pid;
 };
+
+#define LAB_NOBODY_INSIDE (-2)
 
 /* Prepares lab (named after its main namespace) for owner (the stage, "04-netns-veth")
  * and loads its state file if there is one.  Returns 0 when the lab is down (no

@@ -303,18 +303,18 @@ int netns_exec(const char *name, char *const cmd[], int *status)
     return netns_exec_opts(name, cmd, NULL, status);
 }
 
-int netns_users(uint64_t ino, pid_t *pid)
+int netns_users(const uint64_t *ino, int n, pid_t *pid)
 {
-    char want[48], path[600], link[48];
-    int count = 0;
+    char path[600], link[48];
+    pid_t self = getpid();
+    int found = -1;
 
-    snprintf(want, sizeof(want), "net:[%" PRIu64 "]", ino);
     DIR *proc = opendir("/proc");
     if (!proc)
-        return -errno;
+        return -1;
     struct dirent *p;
-    while ((p = readdir(proc))) {
-        if (p->d_name[0] < '1' || p->d_name[0] > '9')
+    while (found < 0 && (p = readdir(proc))) {
+        if (p->d_name[0] < '1' || p->d_name[0] > '9' || atoi(p->d_name) == self)
             continue;
         /* Threads may setns() on their own: look at each one, not just the leader. */
         snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
@@ -322,21 +322,25 @@ int netns_users(uint64_t ino, pid_t *pid)
         if (!tasks)
             continue; /* exited meanwhile */
         struct dirent *t;
-        while ((t = readdir(tasks))) {
+        while (found < 0 && (t = readdir(tasks))) {
             if (t->d_name[0] == '.')
                 continue;
             snprintf(path, sizeof(path), "/proc/%s/task/%s/ns/net", p->d_name, t->d_name);
-            ssize_t n = readlink(path, link, sizeof(link) - 1);
-            if (n <= 0)
+            ssize_t len = readlink(path, link, sizeof(link) - 1);
+            uint64_t v;
+            if (len <= 0)
                 continue;
-            link[n] = '\0';
-            if (strcmp(link, want) == 0) {
-                if (count++ == 0 && pid)
+            link[len] = '\0';
+            if (sscanf(link, "net:[%" SCNu64 "]", &v) != 1)
+                continue;
+            for (int i = 0; i < n; i++)
+                if (ino[i] == v) {
+                    found = i;
                     *pid = (pid_t)atoi(p->d_name);
-            }
+                }
         }
         closedir(tasks);
     }
     closedir(proc);
-    return count;
+    return found;
 }

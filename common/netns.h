@@ -45,10 +45,12 @@ int netns_inode(const char *name, uint64_t *ino);
  * namespace dies.  *cookie is 0 on kernels without it. */
 int netns_cookie(const char *name, uint64_t *cookie);
 
-/* How many threads of the machine are in the namespace of inode ino (scanning
- * /proc/PID/task/TID/ns/net); *pid gets one of them.  A namespace nobody is in dies
- * with its last mount or open fd, and its links with it. */
-int netns_users(uint64_t ino, pid_t *pid);
+/* Is another process in one of the namespaces of inodes ino[0..n-1]?  One pass over
+ * /proc/PID/task/TID/ns/net (a thread may setns() on its own); the caller's own
+ * threads are left out, since they go when it exits.  Returns the index in ino of a
+ * namespace someone is in, with one such pid in *pid, or -1 when nobody is.  A
+ * namespace nobody is in dies with its last mount or open fd, and its links with it. */
+int netns_users(const uint64_t *ino, int n, pid_t *pid);
 
 /* Moves the calling thread into the namespace (setns) and stores, in *back, an fd
  * on the one it was in, for netns_leave.  Sockets opened in between stay in NAME. */

@@ -98,7 +98,7 @@ veth1"
   assert_success
   assert_nothing_left
   # nobody is inside: the pair goes with the namespaces, no RTM_DELLINK needed
-  [[ $stderr == *"veth0 goes with its namespace: no process is in the lab's namespaces"* ]]
+  [[ $stderr == *"veth0 goes with its namespace: no process is left in the lab's namespaces"* ]]
   [[ $stderr != *"RTM_DELLINK"* ]]
   [[ $stderr == *"~ ip netns del $N"* ]]
   # down again: nothing to do, says so, succeeds

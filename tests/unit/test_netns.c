@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,40 @@ START_TEST(a_half_made_namespace_is_not_a_namespace)
 }
 END_TEST
 
+START_TEST(users_finds_a_process_inside_but_never_ourselves)
+{
+    int p[2];
+    uint64_t ino;
+    pid_t who = 0;
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t c = fork();
+    if (c == 0) {
+        struct stat st;
+        if (unshare(CLONE_NEWNET) < 0 || stat("/proc/self/ns/net", &st) < 0)
+            _exit(1);
+        ino = st.st_ino;
+        if (write(p[1], &ino, sizeof(ino)) != sizeof(ino))
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    ck_assert_int_eq(read(p[0], &ino, sizeof(ino)), (int)sizeof(ino));
+    uint64_t set[2] = {1, ino};
+    ck_assert_int_eq(netns_users(set, 2, &who), 1);
+    ck_assert_int_eq(who, c);
+    kill(c, SIGKILL);
+    waitpid(c, NULL, 0);
+    ck_assert_int_eq(netns_users(set, 2, &who), -1);
+
+    /* a namespace only this process is in counts as empty: we go when we exit */
+    struct stat st;
+    ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+    ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
+    ino = st.st_ino;
+    ck_assert_int_eq(netns_users(&ino, 1, &who), -1);
+}
+END_TEST
+
 Suite *suite_netns(void)
 {
     Suite *s = suite_create("netns");
@@ -121,6 +157,7 @@ Suite *suite_netns(void)
     tcase_add_test(root, enter_and_leave);
     tcase_add_test(root, exec_runs_inside_with_its_own_sys);
     tcase_add_test(root, a_half_made_namespace_is_not_a_namespace);
-    unit_add_root_tcase(s, root, 4);
+    tcase_add_test(root, users_finds_a_process_inside_but_never_ourselves);
+    unit_add_root_tcase(s, root, 5);
     return s;
 }
