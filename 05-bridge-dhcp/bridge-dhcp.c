@@ -49,6 +49,7 @@
 #include "../common/err.h"
 #include "../common/lab.h"
 #include "../common/labstep.h"
+#include "../common/lanlab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "../common/nl.h"
@@ -120,10 +121,9 @@ static void check(int r)
         labstep_die(&st);
 }
 
-/* dnsmasq in the LAN namespace; recorded first, so a killed up still stops it. */
+/* dnsmasq in the LAN namespace, serving the pool with the router as default route. */
 static void start_dnsmasq(void)
 {
-    char buf[2048], *argv[32], shell[2300];
     struct dnsmasq_conf conf = {
         .ifname = cfg.lanif,
         .range_start = cfg.pool_lo,
@@ -135,152 +135,22 @@ static void start_dnsmasq(void)
         .dir = cfg.dir,
         .rapid_commit = cfg.rapid,
     };
-    int status, i;
-    pid_t pid;
-    check(dnsmasq_build_argv(&conf, buf, sizeof(buf), argv, 32) < 0
-              ? labstep_failed(&st, -ENOSPC, NULL, "dnsmasq", "its command line is too long")
-              : 0);
-    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", cfg.lan);
-    for (i = 0; argv[i]; i++)
-        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[i]);
-    check(i = labstep_record(&st, LAB_PROC, "dnsmasq", cfg.lan));
-    narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", cfg.lan, cfg.lanif);
-    /* dnsmasq forks its daemon and exits once that one is listening: when this
-     * returns 0 the server is ready, and its pid is in its pid file. */
-    int r = netns_exec(cfg.lan, argv, &status);
-    if (r == 0 && status != 0)
-        r = -EIO;
-    if (r == 0)
-        r = dnsmasq_pid(cfg.dir, &pid);
-    if (r == 0)
-        r = lab_confirm_proc(&st.lab, i, pid);
-    if (r < 0)
-        check(labstep_failed(&st, r, NULL, "dnsmasq", "see %s/dnsmasq.log", cfg.dir));
+    check(lanlab_dnsmasq(&st, cfg.lan, &conf));
 }
 
-/* Ours: the exchange in this process, inside ns (setns), then the lease applied over
- * netlink, as dhclient-script would with ip. */
-static void lease_ours(struct nl *nl, const char *ns, const char *ifname)
-{
-    struct dhcp_lease l;
-    char shell[128];
-    int back, r;
-    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
-    check(netns_enter(ns, &back) < 0 ? labstep_failed(&st, -errno, NULL, shell, NULL) : 0);
-    r = dhcp_acquire_flags(ifname, NULL, 0, cfg.rapid ? DHCP_RAPID_COMMIT : 0, &l);
-    int rl = netns_leave(back);
-    if (r == -ETIMEDOUT)
-        check(labstep_failed(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
-                             cfg.dir));
-    if (r < 0 || rl < 0)
-        check(labstep_failed(&st, r < 0 ? r : rl, NULL, shell, NULL));
-    struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
-    check(labstep_addr_add(&st, nl, ns, ifname, &a));
-    if (l.router.s_addr)
-        check(labstep_default_route(&st, nl, ns, ifname, l.router));
-}
-
-/* The real clients, each in a mount namespace of its own whose /etc is an overlay
- * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory. */
-static void lease_real(const char *ns, const char *ifname)
-{
-    char name[64], pidf[300], leasef[300], etc[300], shell[700];
-    struct netns_exec_opts o = {.new_uts = true, .timeout_ms = 10000, .quiet = !narrate_enabled()};
-    int status, i;
-    snprintf(name, sizeof(name), "%s.%s", cfg.client, ifname);
-    snprintf(pidf, sizeof(pidf), "%s/%s.pid", cfg.dir, name);
-    snprintf(leasef, sizeof(leasef), "%s/%s.leases", cfg.dir, name);
-    snprintf(etc, sizeof(etc), "%s/%s", cfg.dir, name);
-    o.etc_dir = etc;
-    char *dhclient[] = {"dhclient", "-1", "-pf", pidf, "-lf", leasef, (char *)ifname, NULL};
-    /* -q: quit once it has a lease (nothing stays running); -n: give up if none. */
-    char *udhcpc[] = {"udhcpc", "-f", "-q", "-n", "-t",           "5", "-T",
-                      "1",      "-p", pidf, "-i", (char *)ifname, NULL};
-    char **argv = strcmp(cfg.client, "dhclient") ? udhcpc : dhclient;
-    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", ns);
-    for (int k = 0; argv[k]; k++)
-        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[k]);
-    check(mkdir(etc, 0755) < 0 ? labstep_failed(&st, -errno, NULL, "mkdir", "%s", etc) : 0);
-    check(i = labstep_record(&st, LAB_PROC, name, ns));
-    narrate_op(shell,
-               "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, "
-               "execvp(%s)",
-               ns, argv[0]);
-    int r = netns_exec_opts(ns, argv, &o, &status);
-    if (r == 0 && status != 0)
-        r = -EIO;
-    if (r < 0)
-        check(labstep_failed(&st, r, NULL, shell, NULL));
-    /* dhclient stays, as a daemon renewing the lease: down stops it.  udhcpc -q is
-     * gone already, and its object names nothing down could find. */
-    int v = 0;
-    /* Its daemon writes the pid file just after the foreground process exits. */
-    for (int k = 0; !strcmp(cfg.client, "dhclient") && k < 2000 && v == 0; k++) {
-        FILE *f = fopen(pidf, "re");
-        if (!f || fscanf(f, "%d", &v) != 1 || lab_proc_check(v, cfg.client, 0) < 0)
-            v = 0;
-        if (f)
-            fclose(f);
-        if (v == 0)
-            nanosleep(&(struct timespec){0, 100 * 1000}, NULL);
-    }
-    if (v > 0 && lab_confirm_proc(&st.lab, i, (pid_t)v) < 0)
-        v = -1;
-    if (v < 0)
-        check(labstep_failed(&st, -ESRCH, NULL, shell, "it did not stay running"));
-}
-
-/* One lease for ifname in ns, by the chosen client, timed the same way for all. */
+/* One lease for ifname in ns, by the chosen client (ours by default), timed. */
 static void lease(struct nl *nl, const char *ns, const char *ifname)
 {
-    struct labstep_watch w;
+    struct lanlab_client c = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
+    struct nl_addr4 a;
     char ip[INET_ADDRSTRLEN];
-    check(labstep_watch_start(&st, ns, ifname, &w));
-    if (!strcmp(cfg.client, "ours"))
-        lease_ours(nl, ns, ifname);
-    else
-        lease_real(ns, ifname);
-    if (labstep_watch_end(&w) < 0)
-        check(labstep_failed(&st, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s",
-                             ifname));
-    inet_ntop(AF_INET, &w.addr.addr, ip, sizeof(ip));
-    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, w.addr.prefix,
-                 (double)(w.t1_us - w.t0_us) / 1000.0, cfg.client);
+    long us;
+    check(lanlab_lease(&st, nl, ns, ifname, &c, &a, &us));
+    inet_ntop(AF_INET, &a.addr, ip, sizeof(ip));
+    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, a.prefix,
+                 (double)us / 1000.0, cfg.client);
     if (cfg.timing)
-        printf("lease %s %s/%d %ld us %s\n", ifname, ip, w.addr.prefix, w.t1_us - w.t0_us,
-               cfg.client);
-}
-
-struct ports {
-    const char *a, *b;
-    int ok, master;
-};
-
-static void port_ready(const struct nl_brport *p, void *data)
-{
-    struct ports *w = data;
-    if (p->link.master == w->master && p->state == 3 /* forwarding */ &&
-        (!strcmp(p->link.name, w->a) || !strcmp(p->link.name, w->b)))
-        w->ok++;
-}
-
-/* A port forwards only once the kernel has seen its carrier (asynchronously, in its
- * link watch): a DISCOVER sent before would be lost, and the client would wait
- * for its first retransmission. */
-static void wait_ports(struct nl *host)
-{
-    struct nl_link br;
-    check(nl_link_get(host, cfg.br, &br) < 0
-              ? labstep_failed(&st, -ENODEV, NULL, "bridge link", NULL)
-              : 0);
-    for (int i = 0; i < 4000; i++) {
-        struct ports w = {cfg.eth0, cfg.veth0, 0, br.index};
-        if (nl_dump_brports(host, port_ready, &w) == 0 && w.ok == 2)
-            return;
-        nanosleep(&(struct timespec){0, 250 * 1000}, NULL);
-    }
-    check(labstep_failed(&st, -ETIMEDOUT, NULL, "bridge link", "%s and %s never forwarded",
-                         cfg.eth0, cfg.veth0));
+        printf("lease %s %s/%d %ld us %s\n", ifname, ip, a.prefix, us, cfg.client);
 }
 
 static void cmd_up(void)
@@ -375,7 +245,13 @@ static void cmd_up(void)
     check(labstep_link_up(&st, &host, cfg.host, cfg.veth0));
     check(labstep_link_up(&st, &ns1, cfg.ns, "lo"));
     check(labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1));
-    wait_ports(&host);
+    /* A port forwards only once the kernel has seen its carrier: a DISCOVER sent
+     * before would be lost, and the client would wait for its first retransmission. */
+    const char *const ports2[] = {cfg.eth0, cfg.veth0};
+    int r = nl_bridge_wait_forwarding(&host, cfg.br, ports2, 2, 1000);
+    if (r < 0)
+        check(labstep_failed(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
+                             cfg.veth0));
 
     /* dhclient br0, then ip netns exec ns1 dhclient veth1. */
     lease(&host, cfg.host, cfg.br);
@@ -427,27 +303,19 @@ static int exec_in(const char *ns, char **cmd)
     return code;
 }
 
-static void br_addr(const struct nl_addr4 *a, void *data)
-{
-    int *want = data;
-    if (a->index == want[0])
-        inet_ntop(AF_INET, &a->addr, (char *)&want[1], INET_ADDRSTRLEN);
-}
-
 static int demo(void)
 {
     struct nl host;
-    struct nl_link br;
-    int want[1 + INET_ADDRSTRLEN / sizeof(int) + 1] = {0};
+    struct in_addr br_addr = {0};
+    char br_ip[INET_ADDRSTRLEN];
     check(labstep_nl_open(&st, cfg.host, &host));
-    if (nl_link_get(&host, cfg.br, &br) == 0) {
-        want[0] = br.index;
-        nl_dump_addrs4(&host, br_addr, want);
-    }
+    nl_link_addr4(&host, cfg.br, &br_addr);
     nl_close(&host);
+    inet_ntop(AF_INET, &br_addr, br_ip, sizeof(br_ip));
     show();
+    /* ns1 reaches the LAN's router and the lab host, both through the bridge. */
     char *ping_router[] = {"ping", "-c", "1", "-W", "2", cfg.router_ip, NULL};
-    char *ping_host[] = {"ping", "-c", "1", "-W", "2", (char *)&want[1], NULL};
+    char *ping_host[] = {"ping", "-c", "1", "-W", "2", br_ip, NULL};
     int a = exec_in(cfg.ns, ping_router);
     int b = exec_in(cfg.ns, ping_host);
     int d = labstep_down(&st, labstep_print);
@@ -461,53 +329,17 @@ static void set_name(const char **dst, const char *val, const char *opt, bool if
         err_usage("%s", msg);
 }
 
-/* Is prog installed?  Looked for where root's PATH has it. */
-static bool installed(const char *prog)
+/* The pool, checked against the router once both are known. */
+static void set_pool(const char *text)
 {
-    static const char *const dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
-    char path[64];
-    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dirs[i], prog);
-        if (access(path, X_OK) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* --pool A-B: two host addresses of the router's subnet, A <= B, the router in neither. */
-static void set_pool(const char *val)
-{
-    char a[32], b[32];
     struct in_addr lo, hi;
-    const char *dash = strchr(val, '-');
-    if (!dash || dash - val >= (long)sizeof(a) || strlen(dash + 1) >= sizeof(b))
-        err_usage("bad pool '%s' for --pool (A-B, e.g. 192.168.3.100-192.168.3.199)", val);
-    snprintf(a, sizeof(a), "%.*s", (int)(dash - val), val);
-    snprintf(b, sizeof(b), "%s", dash + 1);
-    if (inet_pton(AF_INET, a, &lo) != 1 || inet_pton(AF_INET, b, &hi) != 1 ||
-        ntohl(lo.s_addr) > ntohl(hi.s_addr))
-        err_usage("bad pool '%s' for --pool (A-B, e.g. 192.168.3.100-192.168.3.199)", val);
+    int r = validate_pool(text, &cfg.router, &lo, &hi);
+    if (r == -EINVAL)
+        err_usage("bad pool '%s' for --pool (A-B, e.g. 192.168.3.100-192.168.3.199)", text);
+    if (r < 0)
+        err_usage("pool %s is not in %s's subnet, or holds the router", text, cfg.router_s);
     inet_ntop(AF_INET, &lo, cfg.pool_lo, sizeof(cfg.pool_lo));
     inet_ntop(AF_INET, &hi, cfg.pool_hi, sizeof(cfg.pool_hi));
-}
-
-/* The pool must lie in the router's subnet, with neither end its network or broadcast
- * address, and the router outside it. */
-static void check_pool(void)
-{
-    struct cidr4 lo = {.prefix = cfg.router.prefix}, hi = lo;
-    char t[48];
-    inet_pton(AF_INET, cfg.pool_lo, &lo.addr);
-    inet_pton(AF_INET, cfg.pool_hi, &hi.addr);
-    snprintf(t, sizeof(t), "%s/%d", cfg.pool_lo, cfg.router.prefix);
-    bool ok = validate_cidr4(t, &lo) == 0 && validate_same_subnet(&cfg.router, &lo);
-    snprintf(t, sizeof(t), "%s/%d", cfg.pool_hi, cfg.router.prefix);
-    ok = ok && validate_cidr4(t, &hi) == 0 &&
-         (validate_same_subnet(&cfg.router, &hi) || hi.addr.s_addr == lo.addr.s_addr);
-    uint32_t r = ntohl(cfg.router.addr.s_addr);
-    if (!ok || (r >= ntohl(lo.addr.s_addr) && r <= ntohl(hi.addr.s_addr)))
-        err_usage("pool %s-%s is not in %s's subnet, or holds the router", cfg.pool_lo, cfg.pool_hi,
-                  cfg.router_s);
 }
 
 int main(int argc, char *argv[])
@@ -559,7 +391,7 @@ int main(int argc, char *argv[])
     err_stage = st.stage;
     validate_cidr4("192.168.3.1/24", &cfg.router);
     snprintf(cfg.router_s, sizeof(cfg.router_s), "192.168.3.1/24");
-    set_pool("192.168.3.100-192.168.3.199");
+    const char *pool = "192.168.3.100-192.168.3.199";
     while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'q':
@@ -598,7 +430,7 @@ int main(int argc, char *argv[])
                 err_usage("%s", msg);
             break;
         case OPT_POOL:
-            set_pool(optarg);
+            pool = optarg;
             break;
         case OPT_CLIENT:
             if (strcmp(optarg, "ours") && strcmp(optarg, "dhclient") && strcmp(optarg, "udhcpc"))
@@ -650,11 +482,11 @@ int main(int argc, char *argv[])
     inet_ntop(AF_INET, &cfg.router.addr, cfg.router_ip, sizeof(cfg.router_ip));
     uint32_t m = cfg.router.prefix ? 0xffffffffu << (32 - cfg.router.prefix) : 0;
     inet_ntop(AF_INET, &(struct in_addr){htonl(m)}, cfg.mask_s, sizeof(cfg.mask_s));
-    check_pool();
+    set_pool(pool);
     int which = labopt_subcommand(sub, nrest, rest, where, msg, sizeof(msg));
     if (which < 0)
         err_usage("%s", msg);
-    if (strcmp(cfg.client, "ours") && !installed(cfg.client))
+    if (strcmp(cfg.client, "ours") && !lanlab_client_installed(cfg.client))
         err_usage("--dhcp-client %s: %s is not installed (apt-get install %s)", cfg.client,
                   cfg.client, strcmp(cfg.client, "dhclient") ? "udhcpc" : "isc-dhcp-client");
     snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);

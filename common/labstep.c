@@ -207,6 +207,17 @@ int labstep_watch_end(struct labstep_watch *w)
     return w->r;
 }
 
+void labstep_watch_cancel(struct labstep_watch *w)
+{
+    if (!w->running)
+        return;
+    /* The thread waits in poll(), a cancellation point. */
+    pthread_cancel(w->thread);
+    pthread_join(w->thread, NULL);
+    w->running = false;
+    nl_close(&w->nl);
+}
+
 int labstep_record(struct labstage *s, enum lab_kind kind, const char *name, const char *netns)
 {
     int r = lab_record(&s->lab, kind, name, netns);

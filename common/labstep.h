@@ -93,6 +93,8 @@ int labstep_watch_start(struct labstage *s, const char *ns, const char *ifname,
                         struct labstep_watch *w);
 /* Waits for the thread: 0 (w->t1_us - w->t0_us is the time), or -ETIMEDOUT. */
 int labstep_watch_end(struct labstep_watch *w);
+/* Stops the watch without waiting for an address (the client failed). */
+void labstep_watch_cancel(struct labstep_watch *w);
 
 /* Records an object before creating it (lab_record), failing as "writing the lab's
  * state".  Returns its index. */

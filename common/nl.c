@@ -791,3 +791,63 @@ int nl_show(struct nl *nl, FILE *out)
         return r;
     return 0;
 }
+
+struct brwait {
+    const char *const *ports;
+    int n, master, ok;
+};
+
+static void port_forwards(const struct nl_brport *p, void *data)
+{
+    struct brwait *w = data;
+    if (p->link.master != w->master || p->state != BR_STATE_FORWARDING)
+        return;
+    for (int i = 0; i < w->n; i++)
+        if (!strcmp(p->link.name, w->ports[i]))
+            w->ok++;
+}
+
+int nl_bridge_wait_forwarding(struct nl *nl, const char *br, const char *const ports[], int n,
+                              int timeout_ms)
+{
+    struct nl_link b;
+    if (nl_link_get(nl, br, &b) < 0)
+        return -ENODEV;
+    for (int waited_us = 0; waited_us <= timeout_ms * 1000; waited_us += 250) {
+        struct brwait w = {ports, n, b.index, 0};
+        if (nl_dump_brports(nl, port_forwards, &w) == 0 && w.ok == n)
+            return 0;
+        nanosleep(&(struct timespec){0, 250 * 1000}, NULL);
+    }
+    return -ETIMEDOUT;
+}
+
+struct addr_of {
+    int index;
+    struct in_addr addr;
+    bool found;
+};
+
+static void first_addr(const struct nl_addr4 *a, void *data)
+{
+    struct addr_of *w = data;
+    if (a->index == w->index && !w->found) {
+        w->addr = a->addr;
+        w->found = true;
+    }
+}
+
+int nl_link_addr4(struct nl *nl, const char *name, struct in_addr *addr)
+{
+    struct nl_link l;
+    int r;
+    if (nl_link_get(nl, name, &l) < 0)
+        return -ENODEV;
+    struct addr_of w = {.index = l.index};
+    if ((r = nl_dump_addrs4(nl, first_addr, &w)) < 0)
+        return r;
+    if (!w.found)
+        return -ENOENT;
+    *addr = w.addr;
+    return 0;
+}

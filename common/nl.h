@@ -121,6 +121,13 @@ struct nl_brport {
     int cost;     /* -1 when not said */
 };
 int nl_dump_brports(struct nl *nl, void (*fn)(const struct nl_brport *, void *), void *data);
+/* Waits until each of the n ports of bridge br forwards (at most timeout_ms): a port
+ * forwards only once the kernel has seen its carrier, asynchronously, and a frame
+ * sent through it before is lost.  0, -ENODEV without the bridge, -ETIMEDOUT. */
+int nl_bridge_wait_forwarding(struct nl *nl, const char *br, const char *const ports[], int n,
+                              int timeout_ms);
+/* The first IPv4 address of link name, in *addr: 0, -ENODEV, or -ENOENT when none. */
+int nl_link_addr4(struct nl *nl, const char *name, struct in_addr *addr);
 /* "disabled", "listening", "learning", "forwarding", "blocking" */
 const char *nl_brstate_name(int state);
 /* `bridge link`'s line:

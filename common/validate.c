@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -88,4 +89,31 @@ bool validate_same_subnet(const struct cidr4 *a, const struct cidr4 *b)
 {
     return a->prefix == b->prefix && cidr4_network(a).s_addr == cidr4_network(b).s_addr &&
            a->addr.s_addr != b->addr.s_addr;
+}
+
+int validate_pool(const char *text, const struct cidr4 *router, struct in_addr *lo,
+                  struct in_addr *hi)
+{
+    char a[32], b[32], t[48];
+    const char *dash = strchr(text, '-');
+    if (!dash || dash - text >= (long)sizeof(a) || strlen(dash + 1) >= sizeof(b))
+        return -EINVAL;
+    snprintf(a, sizeof(a), "%.*s", (int)(dash - text), text);
+    snprintf(b, sizeof(b), "%s", dash + 1);
+    if (inet_pton(AF_INET, a, lo) != 1 || inet_pton(AF_INET, b, hi) != 1 ||
+        ntohl(lo->s_addr) > ntohl(hi->s_addr))
+        return -EINVAL;
+    /* Each end as a host address of the router's subnet. */
+    struct cidr4 l, h;
+    snprintf(t, sizeof(t), "%s/%d", a, router->prefix);
+    if (validate_cidr4(t, &l) < 0 || !validate_same_subnet(router, &l))
+        return -ERANGE;
+    snprintf(t, sizeof(t), "%s/%d", b, router->prefix);
+    if (validate_cidr4(t, &h) < 0 ||
+        !(validate_same_subnet(router, &h) || h.addr.s_addr == l.addr.s_addr))
+        return -ERANGE;
+    uint32_t r = ntohl(router->addr.s_addr);
+    if (r >= ntohl(lo->s_addr) && r <= ntohl(hi->s_addr))
+        return -ERANGE;
+    return 0;
 }

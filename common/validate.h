@@ -33,6 +33,13 @@ int validate_cidr4(const char *text, struct cidr4 *out);
  * the kernel's connected routes alone. */
 bool validate_same_subnet(const struct cidr4 *a, const struct cidr4 *b);
 
+/* A DHCP pool "A-B" for the subnet of router: two host addresses A <= B of its
+ * subnet (neither its network nor its broadcast address), the router in neither of
+ * them nor between.  -EINVAL when text is not "A-B" with A <= B, -ERANGE when the
+ * pool does not fit the router's subnet. */
+int validate_pool(const char *text, const struct cidr4 *router, struct in_addr *lo,
+                  struct in_addr *hi);
+
 /* The network address of c, e.g. 192.168.5.0 for 192.168.5.5/24. */
 struct in_addr cidr4_network(const struct cidr4 *c);
 

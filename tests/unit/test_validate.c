@@ -89,6 +89,28 @@ START_TEST(same_subnet)
 }
 END_TEST
 
+START_TEST(pool_in_the_router_subnet)
+{
+    struct cidr4 router;
+    struct in_addr lo, hi;
+    ck_assert_int_eq(validate_cidr4("192.168.3.1/24", &router), 0);
+    ck_assert_int_eq(validate_pool("192.168.3.100-192.168.3.199", &router, &lo, &hi), 0);
+    ck_assert_uint_eq(ntohl(lo.s_addr) & 0xff, 100);
+    ck_assert_uint_eq(ntohl(hi.s_addr) & 0xff, 199);
+    /* one address is a pool too */
+    ck_assert_int_eq(validate_pool("192.168.3.7-192.168.3.7", &router, &lo, &hi), 0);
+    /* not A-B, or B before A */
+    ck_assert_int_eq(validate_pool("192.168.3.100", &router, &lo, &hi), -EINVAL);
+    ck_assert_int_eq(validate_pool("192.168.3.9-192.168.3.5", &router, &lo, &hi), -EINVAL);
+    ck_assert_int_eq(validate_pool("a-b", &router, &lo, &hi), -EINVAL);
+    /* another subnet, the network or broadcast address, or the router inside */
+    ck_assert_int_eq(validate_pool("10.0.0.5-10.0.0.9", &router, &lo, &hi), -ERANGE);
+    ck_assert_int_eq(validate_pool("192.168.3.0-192.168.3.9", &router, &lo, &hi), -ERANGE);
+    ck_assert_int_eq(validate_pool("192.168.3.9-192.168.3.255", &router, &lo, &hi), -ERANGE);
+    ck_assert_int_eq(validate_pool("192.168.3.1-192.168.3.9", &router, &lo, &hi), -ERANGE);
+}
+END_TEST
+
 Suite *suite_validate(void)
 {
     Suite *s = suite_create("validate");
@@ -98,6 +120,7 @@ Suite *suite_validate(void)
     tcase_add_test(tc, cidr_parses_the_article_addresses);
     tcase_add_test(tc, cidr_rejects_what_is_not_a_host_address);
     tcase_add_test(tc, same_subnet);
+    tcase_add_test(tc, pool_in_the_router_subnet);
     suite_add_tcase(s, tc);
     return s;
 }
