@@ -300,34 +300,12 @@ int main(int argc, char *argv[])
         err_usage("%s", msg);
     narrate_init("netns-veth", quiet);
 
+    /* exec, show, up, down or the demo: labstep_run calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};
-    int state = labstep_open(&st, cfg.host);
-    check(state);
-    if (which == LABSUB_EXEC) {
-        check(labstep_require_up(&st, state, names, 2));
-        return exec_in(in_host ? cfg.host : cfg.ns, rest);
-    }
-    if (which == LABSUB_SHOW) {
-        check(labstep_require_up(&st, state, names, 2));
-        show();
-        return 0;
-    }
-
-    /* up and down change the machine: one at a time, and state read under the lock. */
-    check(state = labstep_lock(&st, cfg.host));
-    if (which == LABSUB_DOWN) {
-        if (state == 0) {
-            narrate_note("%s is not up (no %s): nothing to remove", cfg.host, st.lab.path);
-            return 0;
-        }
-        return labstep_down(&st, labstep_print);
-    }
-    if (state > 0)
-        err_die(EXIT_RUNTIME, 0, "run '04-netns-veth/netns-veth down' first",
-                "%s is already up (%s lists what it made)", cfg.host, st.lab.path);
-    labstep_up_begin(&st);
-    cmd_up();
-    labstep_up_end(&st);
-    lab_unlock(&st.lab);
-    return which == LABSUB_UP ? 0 : demo();
+    const struct labstep_ops ops = {
+        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 2};
+    int r = labstep_run(&st, which, cfg.host, &ops, in_host ? cfg.host : cfg.ns, rest);
+    if (r < 0)
+        labstep_die(&st);
+    return r;
 }

@@ -492,35 +492,16 @@ int main(int argc, char *argv[])
     snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);
     narrate_init("bridge-dhcp", quiet);
 
+    /* exec, show, up, down or the demo: labstep_run calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    int state = labstep_open(&st, cfg.host);
-    check(state);
-    if (which == LABSUB_EXEC) {
-        check(labstep_require_up(&st, state, names, 3));
-        return exec_in(!where ? cfg.ns : !strcmp(where, "--host") ? cfg.host : cfg.lan, rest);
-    }
-    if (which == LABSUB_SHOW) {
-        check(labstep_require_up(&st, state, names, 3));
-        show();
-        return 0;
-    }
-
-    /* up and down change the machine: one at a time, and state read under the lock. */
-    check(state = labstep_lock(&st, cfg.host));
-    if (which == LABSUB_DOWN) {
-        if (state == 0) {
-            narrate_note("%s is not up (no %s): nothing to remove", cfg.host, st.lab.path);
-            return 0;
-        }
-        return labstep_down(&st, labstep_print);
-    }
-    if (state > 0)
-        err_die(EXIT_RUNTIME, 0, "run '05-bridge-dhcp/bridge-dhcp down' first",
-                "%s is already up (%s lists what it made)", cfg.host, st.lab.path);
-    labstep_up_begin(&st);
-    cmd_up();
-    labstep_up_end(&st);
-    lab_unlock(&st.lab);
-    fflush(stdout);
-    return which == LABSUB_UP ? 0 : demo();
+    const struct labstep_ops ops = {
+        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 3};
+    int r = labstep_run(&st, which, cfg.host, &ops,
+                        !where                     ? cfg.ns
+                        : !strcmp(where, "--host") ? cfg.host
+                                                   : cfg.lan,
+                        rest);
+    if (r < 0)
+        labstep_die(&st);
+    return r;
 }

@@ -446,3 +446,44 @@ int labopt_subcommand(const char *sub, int nrest, char **rest, const char *where
     }
     return (int)which;
 }
+
+int labstep_run(struct labstage *s, int which, const char *host, const struct labstep_ops *ops,
+                const char *exec_ns, char **cmd)
+{
+    int code, state = labstep_open(s, host);
+    if (state < 0)
+        return state;
+    if (which == LABSUB_EXEC || which == LABSUB_SHOW) {
+        if ((state = labstep_require_up(s, state, ops->names, ops->n)) < 0)
+            return state;
+        if (which == LABSUB_SHOW) {
+            ops->show();
+            return 0;
+        }
+        return (state = labstep_exec(s, exec_ns, cmd, &code)) < 0 ? state : code;
+    }
+
+    /* up and down change the machine: one at a time, and state read under the lock. */
+    if ((state = labstep_lock(s, host)) < 0)
+        return state;
+    if (which == LABSUB_DOWN) {
+        if (state == 0) {
+            narrate_note("%s is not up (no %s): nothing to remove", host, s->lab.path);
+            return 0;
+        }
+        return labstep_down(s, labstep_print);
+    }
+    if (state > 0) {
+        labstep_failed(s, -EEXIST, NULL, "", "run '%s down' first", s->prog);
+        snprintf(s->fail.shell, sizeof(s->fail.shell), "%s is already up (%s lists what it made)",
+                 host, s->lab.path);
+        s->fail.err = 0; /* no strerror: the line says it all */
+        return -EEXIST;
+    }
+    labstep_up_begin(s);
+    ops->up();
+    labstep_up_end(s);
+    lab_unlock(&s->lab);
+    fflush(stdout);
+    return which == LABSUB_UP ? 0 : ops->demo();
+}

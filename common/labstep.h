@@ -140,4 +140,22 @@ enum labsub { LABSUB_DEMO, LABSUB_UP, LABSUB_DOWN, LABSUB_SHOW, LABSUB_EXEC };
 int labopt_subcommand(const char *sub, int nrest, char **rest, const char *where_opt, char *msg,
                       size_t size);
 
+/* What a stage does for each subcommand; labstep_run calls them in the right
+ * state.  They are the stage's own code, so they may die (labstep_die). */
+struct labstep_ops {
+    void (*up)(void);         /* builds the lab */
+    void (*show)(void);       /* prints it */
+    int (*demo)(void);        /* after up: shows it at work, then down; exit status */
+    const char *const *names; /* the lab's namespaces, checked before show and exec */
+    int n;
+};
+
+/* The subcommand which (labopt_subcommand) on the lab named host: exec runs cmd in
+ * exec_ns; show and exec need the lab up and its own; up (and the demo) refuse a lab
+ * that is up, and take back a half-made one if they fail; down undoes the state
+ * file.  up and down hold the machine-wide lock.  Returns the exit status, or a
+ * failure (< 0, s->fail filled in) for the stage's main to die with. */
+int labstep_run(struct labstage *s, int which, const char *host, const struct labstep_ops *ops,
+                const char *exec_ns, char **cmd);
+
 #endif
