@@ -24,9 +24,17 @@ bench() {
     t0=$(now_us); eval "$theirs" >/dev/null 2>&1 || { echo "bench: failed: $theirs" >&2; return 1; }
     b+=($(($(now_us) - t0)))
   done
-  local ma mb ratio ok
-  ma=$(printf '%s\n' "${a[@]}" | median)
-  mb=$(printf '%s\n' "${b[@]}" | median)
+  report "$name" "$target" "$RUNS" "${a[*]}" "${b[*]}"
+}
+
+# report NAME TARGET RUNS "OURS-TIMES" "THEIRS-TIMES": the medians, their ratio, and
+# whether it meets TARGET ("none": for information only).
+report() {
+  local name=$1 target=$2 runs=$3 ma mb ratio ok
+  # shellcheck disable=SC2086 # the times are one word each
+  ma=$(printf '%s\n' $4 | median)
+  # shellcheck disable=SC2086
+  mb=$(printf '%s\n' $5 | median)
   ratio=$(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.3f", a / b}')
   if [ "$target" = none ]; then
     ok="for information"
@@ -35,8 +43,8 @@ bench() {
     [ "$ok" = met ] || missed=1
     ok="target <= $target: $ok"
   fi
-  printf '%-36s ours %8.0f us  theirs %8.0f us  ratio %s (%s)\n' \
-    "$name" "$ma" "$mb" "$ratio" "$ok"
+  printf '%-36s ours %8.0f us  theirs %8.0f us  ratio %s (%s, median of %d)\n' \
+    "$name" "$ma" "$mb" "$ratio" "$ok" "$runs"
 }
 
 echo "median of $RUNS alternated runs each (BENCH_RUNS=N to change)"
@@ -63,7 +71,7 @@ bench "04 ... --article-steps vs ip" none \
 # and exec'd in its own mount namespace) to the kernel's notice that br0 has an address
 # (RTNLGRP_IPV4_IFADDR).  dnsmasq runs with --no-ping for both.
 first_lease() { # NAME TARGET OPTS-OURS OPTS-THEIRS
-  local name=$1 target=$2 ours=$3 theirs=$4 i a=() b=() ma mb ratio ok runs=${BENCH_RUNS5:-21}
+  local name=$1 target=$2 ours=$3 theirs=$4 i a=() b=() runs=${BENCH_RUNS5:-21}
   local o="--host-ns $bh --lan-ns $bl --ns $bn"
   # shellcheck disable=SC2086 # word splitting of the options wanted
   for ((i = 0; i < runs; i++)); do
@@ -72,18 +80,7 @@ first_lease() { # NAME TARGET OPTS-OURS OPTS-THEIRS
     b+=("$(05-bridge-dhcp/bridge-dhcp -q --timing $o $theirs up | awk '$2 == "br0" {print $4}')")
     05-bridge-dhcp/bridge-dhcp -q $o down
   done
-  ma=$(printf '%s\n' "${a[@]}" | median)
-  mb=$(printf '%s\n' "${b[@]}" | median)
-  ratio=$(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.3f", a / b}')
-  if [ "$target" = none ]; then
-    ok="for information"
-  else
-    ok=$(awk -v r="$ratio" -v t="$target" 'BEGIN {print (r <= t) ? "met" : "MISSED"}')
-    [ "$ok" = met ] || missed=1
-    ok="target <= $target: $ok"
-  fi
-  printf '%-36s ours %8.0f us  theirs %8.0f us  ratio %s (%s, median of %d)\n' \
-    "$name" "$ma" "$mb" "$ratio" "$ok" "$runs"
+  report "$name" "$target" "$runs" "${a[*]}" "${b[*]}"
 }
 bl="nslab-bench-l$$"
 first_lease "05 first lease: ours vs dhclient" 0.05 "" "--dhcp-client dhclient"
