@@ -121,3 +121,26 @@ copy_tree() {
   run ip netns list
   refute_output --partial nslab-ex41
 }
+
+@test "5.1 is not yet done on the course's own code; nothing is left" {
+  run "$EX" 5.1
+  assert_failure 1
+  assert_output --regexp "exercise 5.1: not yet: br0's first lease took [0-9]+ ms"
+  run ip netns list
+  refute_output --partial nslab-ex51
+}
+
+@test "5.1 is done once dnsmasq pings again; nothing is left" {
+  copy_tree
+  sed -i '/r |= add(&b, "--no-ping");/d' "$tree/common/dnsmasq.c"
+  if grep -q '"--no-ping"' "$tree/common/dnsmasq.c"; then
+    fail "the edit did not apply"
+  fi
+  run "$tree/tests/exercises.sh" 5.1
+  assert_success
+  assert_output --regexp "exercise 5.1: done: br0's first lease took [0-9]+ ms: dnsmasq pinged"
+  run ip netns list
+  refute_output --partial nslab-ex51
+  run pgrep -f 'dnsmasq.*nslab-ex51'
+  assert_failure
+}

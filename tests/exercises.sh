@@ -95,6 +95,17 @@ case "$ex" in
     04-netns-veth/netns-veth -q --host-ns "$h" --ns "$n" down
     done_ "with lo down, ns1 cannot even ping its own address: the kernel delivers packets to a local address through lo. Put the step back and run make."
     ;;
+  5.1) # break it: dnsmasq pings before it offers
+    o=(--host-ns nslab-ex51h --lan-ns nslab-ex51l --ns nslab-ex51n)
+    us=$(05-bridge-dhcp/bridge-dhcp -q --timing "${o[@]}" up | awk '$2 == "br0" {print $4}')
+    05-bridge-dhcp/bridge-dhcp -q "${o[@]}" down
+    [ -n "$us" ] || { echo "exercise 5.1: up failed: run it with narration to see why" >&2; exit 2; }
+    ms=$((us / 1000))
+    if [ "$ms" -ge 2500 ]; then
+      done_ "br0's first lease took $ms ms: dnsmasq pinged the address it meant to offer and waited for an answer that never came, as the article's dhclient did for seconds. Put --no-ping back and run make."
+    fi
+    not_yet "br0's first lease took $ms ms: take --no-ping out of dnsmasq's command line in common/dnsmasq.c, then run this check again"
+    ;;
   "")
     echo "usage: tests/exercises.sh EXERCISE [-- CMD...]   (make exercise EX=1.1)" >&2
     exit 2
