@@ -149,6 +149,33 @@ static int lease_real(struct labstage *s, const char *ns, const char *ifname,
     return 0;
 }
 
+/* dnsmasq answers first and writes its lease file after (its log lines too): waits,
+ * at most half a second, until the file lists mac with addr, so that whoever reads it
+ * once up has returned (show, the tests) finds every lease.  0 or -ETIMEDOUT. */
+static int wait_listed(const char *dir, const unsigned char mac[6], struct in_addr addr)
+{
+    char path[300], text[8192], want_mac[18], want_ip[INET_ADDRSTRLEN];
+    struct dnsmasq_lease leases[64];
+
+    snprintf(path, sizeof(path), "%s/dnsmasq.leases", dir);
+    snprintf(want_mac, sizeof(want_mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+             mac[3], mac[4], mac[5]);
+    inet_ntop(AF_INET, &addr, want_ip, sizeof(want_ip));
+    for (int waited_us = 0; waited_us < 500 * 1000; waited_us += 200) {
+        FILE *f = fopen(path, "re");
+        size_t len = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+        if (f)
+            fclose(f);
+        text[len] = '\0';
+        int n = dnsmasq_parse_leases(text, leases, 64);
+        for (int i = 0; i < n && i < 64; i++)
+            if (!strcmp(leases[i].mac, want_mac) && !strcmp(leases[i].ip, want_ip))
+                return 0;
+        nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
+    }
+    return -ETIMEDOUT;
+}
+
 int lanlab_lease(struct labstage *s, struct nl *nl, const char *ns, const char *ifname,
                  const struct lanlab_client *c, struct nl_addr4 *addr, long *us)
 {
@@ -167,5 +194,11 @@ int lanlab_lease(struct labstage *s, struct nl *nl, const char *ns, const char *
                               ifname);
     *addr = w.addr;
     *us = w.t1_us - w.t0_us;
+    struct nl_link l;
+    if (nl_link_get(nl, ifname, &l) < 0)
+        return labstep_failed(s, -ENODEV, NULL, "ip link show", "%s", ifname);
+    if (wait_listed(c->dir, l.mac, w.addr.addr) < 0)
+        return labstep_failed(s, -ETIMEDOUT, NULL, "dnsmasq",
+                              "%s's lease is not in %s/dnsmasq.leases", ifname, c->dir);
     return 0;
 }

@@ -211,6 +211,8 @@ addr_of() { # NS DEV
   run --separate-stderr "$BD" "${OPTS[@]}"
   assert_success
   [ "$(grep -c '1 received' <<<"$output")" = 2 ]
+  # show, right after up, already lists both leases: br0's and veth1's
+  [ "$(sed -n '/^leases (/,/^PING/p' <<<"$output" | grep -cE '^  192\.168\.3\.[0-9]+ ([0-9a-f]{2}:){5}[0-9a-f]{2} ')" = 2 ]
   [[ $stderr == *"~ ip netns exec $N ping -c 1 -W 2 192.168.3.1"* ]]
   [[ $stderr == *"~ ip netns del $H"* ]]
   assert_nothing_left
