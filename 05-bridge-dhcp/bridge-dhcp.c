@@ -122,9 +122,9 @@ static void check(int r)
 }
 
 /* dnsmasq in the LAN namespace, serving the pool with the router as default route. */
-static void start_dnsmasq(void)
+static struct dnsmasq_conf dnsmasq_conf(void)
 {
-    struct dnsmasq_conf conf = {
+    return (struct dnsmasq_conf){
         .ifname = cfg.lanif,
         .range_start = cfg.pool_lo,
         .range_end = cfg.pool_hi,
@@ -135,7 +135,6 @@ static void start_dnsmasq(void)
         .dir = cfg.dir,
         .rapid_commit = cfg.rapid,
     };
-    check(lanlab_dnsmasq(&st, cfg.lan, &conf));
 }
 
 /* One lease for ifname in ns, by the chosen client (ours by default), timed. */
@@ -203,7 +202,10 @@ static void cmd_up(void)
     close(fd);
     check(labstep_addr_add(&st, &lan, cfg.lan, cfg.lanif, &cfg.router));
     check(labstep_link_up(&st, &lan, cfg.lan, cfg.lanif));
-    start_dnsmasq();
+    /* dnsmasq starts while we build the lab host; it must be ready before the first
+     * DISCOVER, not before. */
+    struct dnsmasq_conf dconf = dnsmasq_conf();
+    check(lanlab_dnsmasq_start(&st, cfg.lan, &dconf));
 
     /* The lab host: br0 gets eth0's MAC (as the article saw), veth0 comes beside. */
     /* A bridge takes the lowest MAC of its ports unless given one: fixed to eth0's,
@@ -252,6 +254,8 @@ static void cmd_up(void)
     if (r < 0)
         check(labstep_failed(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
                              cfg.veth0));
+
+    check(lanlab_dnsmasq_ready(&st, &dconf));
 
     /* dhclient br0, then ip netns exec ns1 dhclient veth1. */
     lease(&host, cfg.host, cfg.br);

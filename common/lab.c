@@ -403,10 +403,15 @@ static int undo_proc(const struct lab *lab, const struct lab_obj *o)
     pid_t pid = (pid_t)o->id;
     uint64_t start = o->id2;
     proc_comm(o, comm, sizeof(comm));
-    if (pid <= 0) {
-        pid = proc_from_pidfile(lab, o);
-        start = pid ? proc_start_time(pid) : 0;
+    /* Recorded but never confirmed: up was killed while the daemon was starting.
+     * It may still be on its way to writing its pid file: give it a moment (a
+     * daemon that never started costs down these 300 ms, a stray one far more). */
+    for (int waited_ms = 0; pid <= 0 && waited_ms < 300; waited_ms++) {
+        if ((pid = proc_from_pidfile(lab, o)) <= 0)
+            nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
     }
+    if (o->id == 0)
+        start = pid > 0 ? proc_start_time(pid) : 0;
     /* A pid can be reused: only the process with the recorded start time and
      * command name is ours. */
     if (pid <= 0 || lab_proc_check(pid, comm, start) < 0)

@@ -256,6 +256,11 @@ int labstep_lock(struct labstage *s, const char *host)
 
 int labstep_down(struct labstage *s, void (*report)(const struct labstep_fail *))
 {
+    if (s->pending > 0) {
+        int st;
+        netns_wait(s->pending, NULL, &st);
+        s->pending = 0;
+    }
     struct lab *lab = &s->lab;
     char shell[160];
     int failed = 0, kept = 0;

@@ -39,6 +39,10 @@ struct labstage {
     const char *who;   /* "netns-veth": the narration's name, and "<who> did not create it" */
     struct lab lab;
     struct labstep_fail fail;
+    /* A helper started in the background and not reaped yet (dnsmasq's first process,
+     * which exits once its daemon listens): down waits for it first, so that what it
+     * starts is written down (its pid file) before down looks.  0 when none. */
+    pid_t pending;
 };
 
 /* Records a failure in s->fail (hint: a printf format, or NULL) and returns r (< 0).

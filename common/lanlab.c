@@ -22,29 +22,41 @@ static void shell_of(char *buf, size_t size, const char *ns, char *const argv[])
         n += snprintf(buf + n, size - (size_t)n, " %s", argv[i]);
 }
 
-int lanlab_dnsmasq(struct labstage *s, const char *ns, const struct dnsmasq_conf *conf)
+int lanlab_dnsmasq_start(struct labstage *s, const char *ns, const struct dnsmasq_conf *conf)
 {
     char buf[2048], *argv[32], shell[2400];
-    int status, i, r;
-    pid_t pid;
+    int r;
 
     if (dnsmasq_build_argv(conf, buf, sizeof(buf), argv, 32) < 0)
         return labstep_failed(s, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
     shell_of(shell, sizeof(shell), ns, argv);
     /* Recorded before it exists: a killed up still has down stop it (found by its
      * pid file then, with its command name and start time checked). */
-    if ((i = labstep_record(s, LAB_PROC, "dnsmasq", ns)) < 0)
-        return i;
+    if ((r = labstep_record(s, LAB_PROC, "dnsmasq", ns)) < 0)
+        return r;
     narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", ns, conf->ifname);
-    r = netns_exec(ns, argv, &status);
+    if ((r = netns_spawn(ns, argv, NULL, &s->pending)) < 0)
+        return labstep_failed(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+    return 0;
+}
+
+int lanlab_dnsmasq_ready(struct labstage *s, const struct dnsmasq_conf *conf)
+{
+    int status, r;
+    pid_t pid;
+
+    r = netns_wait(s->pending, NULL, &status);
+    s->pending = 0;
     if (r == 0 && status != 0)
         r = -EIO;
     if (r == 0)
         r = dnsmasq_pid(conf->dir, &pid);
+    int i = lab_find(&s->lab, LAB_PROC, "dnsmasq");
     if (r == 0)
-        r = lab_confirm_proc(&s->lab, i, pid);
+        r = i < 0 ? i : lab_confirm_proc(&s->lab, i, pid);
     if (r < 0)
         return labstep_failed(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+    narrate_note("dnsmasq is ready: PID %d serves DHCP on %s", (int)pid, conf->ifname);
     return 0;
 }
 
@@ -140,9 +152,11 @@ static int lease_real(struct labstage *s, const char *ns, const char *ifname,
     if (r < 0)
         return labstep_failed(s, r, NULL, shell, NULL);
     /* dhclient stays, as a daemon renewing the lease: down stops it.  udhcpc -q is
-     * gone already, and its object names nothing down could find. */
+     * gone already: nothing is left for down to stop, so the state forgets it. */
     if (!dhclient)
-        return 0;
+        return lab_forget_last(&s->lab) < 0
+                   ? labstep_failed(s, -EIO, NULL, "writing the lab's state", NULL)
+                   : 0;
     pid_t pid = daemon_pid(pidf, c->name);
     if (pid <= 0 || lab_confirm_proc(&s->lab, i, pid) < 0)
         return labstep_failed(s, -ESRCH, NULL, shell, "it did not stay running");

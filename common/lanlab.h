@@ -17,10 +17,13 @@
 #include "dnsmasq.h"
 #include "labstep.h"
 
-/* ip netns exec NS dnsmasq ...: recorded, started, and its pid (from its pid file)
- * confirmed in the state file.  dnsmasq forks its daemon and exits once that one
- * listens, so the server is ready when this returns 0. */
-int lanlab_dnsmasq(struct labstage *s, const char *ns, const struct dnsmasq_conf *conf);
+/* ip netns exec NS dnsmasq ...: recorded, then started; the caller goes on building
+ * the lab while dnsmasq starts (a few milliseconds of loading and binding).
+ * lanlab_dnsmasq_ready waits until it is: dnsmasq forks its daemon and exits once
+ * that one listens; then the daemon's pid (from its pid file) is confirmed in the
+ * state file. */
+int lanlab_dnsmasq_start(struct labstage *s, const char *ns, const struct dnsmasq_conf *conf);
+int lanlab_dnsmasq_ready(struct labstage *s, const struct dnsmasq_conf *conf);
 
 /* Which DHCP client, and where the real ones keep their files. */
 struct lanlab_client {

@@ -265,21 +265,20 @@ static int wait_child(pid_t pid, int timeout_ms, int *st)
     return timed_out ? -ETIMEDOUT : 0;
 }
 
-int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec_opts *o,
-                    int *status)
+int netns_spawn(const char *name, char *const cmd[], const struct netns_exec_opts *o, pid_t *pid)
 {
     int pipefd[2], e = 0;
     /* O_CLOEXEC: a successful exec closes the write end, and read() sees EOF. */
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return -errno;
-    pid_t pid = fork();
-    if (pid < 0) {
+    pid_t child = fork();
+    if (child < 0) {
         e = errno;
         close(pipefd[0]);
         close(pipefd[1]);
         return -e;
     }
-    if (pid == 0) {
+    if (child == 0) {
         close(pipefd[0]);
         exec_child(name, cmd, o, pipefd[1]);
     }
@@ -289,13 +288,27 @@ int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec
         n = read(pipefd[0], &e, sizeof(e));
     while (n < 0 && errno == EINTR);
     close(pipefd[0]);
-    int st, r = wait_child(pid, n == (ssize_t)sizeof(e) ? 0 : o ? o->timeout_ms : 0, &st);
-    if (n == (ssize_t)sizeof(e))
+    if (n == (ssize_t)sizeof(e)) {
+        /* It never got to exec: reap it and say why. */
+        int st;
+        wait_child(child, 0, &st);
         return -e;
-    if (r < 0)
-        return r;
-    *status = st;
+    }
+    *pid = child;
     return 0;
+}
+
+int netns_wait(pid_t pid, const struct netns_exec_opts *o, int *status)
+{
+    return wait_child(pid, o ? o->timeout_ms : 0, status);
+}
+
+int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec_opts *o,
+                    int *status)
+{
+    pid_t pid;
+    int r = netns_spawn(name, cmd, o, &pid);
+    return r < 0 ? r : netns_wait(pid, o, status);
 }
 
 int netns_exec(const char *name, char *const cmd[], int *status)

@@ -84,4 +84,10 @@ struct netns_exec_opts {
 int netns_exec_opts(const char *name, char *const cmd[], const struct netns_exec_opts *o,
                     int *status);
 
+/* netns_exec_opts in two halves, for a command to run while the caller goes on:
+ * netns_spawn returns once the command is exec'd (its pid in *pid), or -errno when
+ * it could not get that far; netns_wait reaps it (with o's timeout) as above. */
+int netns_spawn(const char *name, char *const cmd[], const struct netns_exec_opts *o, pid_t *pid);
+int netns_wait(pid_t pid, const struct netns_exec_opts *o, int *status);
+
 #endif
