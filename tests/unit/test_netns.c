@@ -95,6 +95,30 @@ START_TEST(exec_runs_inside_with_its_own_sys)
 }
 END_TEST
 
+START_TEST(spawn_returns_at_exec_and_wait_reaps)
+{
+    int status, fds[2];
+    pid_t pid;
+    unique();
+    ck_assert_int_eq(netns_add(name), 0);
+    ck_assert_int_eq(pipe(fds), 0);
+    /* The command blocks until we write: spawn must have returned before it ends. */
+    char arg[32];
+    snprintf(arg, sizeof(arg), "read x <&%d; exit 5", fds[0]);
+    char *cmd[] = {"sh", "-c", arg, NULL};
+    int r = netns_spawn(name, cmd, NULL, &pid);
+    ck_assert_int_eq(write(fds[1], "\n", 1), 1);
+    int rw = r == 0 ? netns_wait(pid, NULL, &status) : r;
+    char *missing[] = {"/nonexistent/nslab", NULL};
+    int r2 = netns_spawn(name, missing, NULL, &pid);
+    cleanup();
+    ck_assert_int_eq(r, 0);
+    ck_assert_int_eq(rw, 0);
+    ck_assert_int_eq(WEXITSTATUS(status), 5);
+    ck_assert_int_eq(r2, -ENOENT);
+}
+END_TEST
+
 START_TEST(a_half_made_namespace_is_not_a_namespace)
 {
     char path[128];
@@ -158,6 +182,7 @@ Suite *suite_netns(void)
     tcase_add_test(root, exec_runs_inside_with_its_own_sys);
     tcase_add_test(root, a_half_made_namespace_is_not_a_namespace);
     tcase_add_test(root, users_finds_a_process_inside_but_never_ourselves);
-    unit_add_root_tcase(s, root, 5);
+    tcase_add_test(root, spawn_returns_at_exec_and_wait_reaps);
+    unit_add_root_tcase(s, root, 6);
     return s;
 }
