@@ -172,10 +172,8 @@ static void cmd_up(void)
 
     check(labstep_netns_add(&st, cfg.host));
     check(labstep_netns_add(&st, cfg.lan));
-    check(labstep_netns_add(&st, cfg.ns));
     check(labstep_nl_open(&st, cfg.lan, &lan));
     check(labstep_nl_open(&st, cfg.host, &host));
-    check(labstep_nl_open(&st, cfg.ns, &ns1));
 
     /* The lab host's bridge first (brctl addbr br0).  It also takes index 2 there, so
      * eth0, made next, gets 3 while its peer lan0 gets 2 in the LAN: a veth whose
@@ -206,6 +204,10 @@ static void cmd_up(void)
      * DISCOVER, not before. */
     struct dnsmasq_conf dconf = dnsmasq_conf();
     check(lanlab_dnsmasq_start(&st, cfg.lan, &dconf));
+
+    /* ns1, the article's namespace, behind the bridge. */
+    check(labstep_netns_add(&st, cfg.ns));
+    check(labstep_nl_open(&st, cfg.ns, &ns1));
 
     /* The lab host: br0 gets eth0's MAC (as the article saw), veth0 comes beside. */
     /* A bridge takes the lowest MAC of its ports unless given one: fixed to eth0's,
