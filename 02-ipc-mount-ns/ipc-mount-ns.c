@@ -93,20 +93,11 @@ static int child_main(void *arg)
     narrate_set_who("ipc-mount-ns child");
 
     /* As in stage 01: cut propagation before mounting, or every mount below also
-     * lands in the parent's table where / is shared.  --leak skips it on purpose. */
-    if (a->leak) {
-        narrate_note("--leak: no mount --make-rprivate /, as in the article");
-    } else {
-        narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
-        if ((r = mnt_make_rprivate("/")) < 0) {
-            err_print(-r, NULL, "mount --make-rprivate /");
-            return EXIT_RUNTIME;
-        }
-    }
-    narrate_op("mount -t proc proc /proc",
-               "mount(\"proc\", \"/proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC)");
-    if ((r = mnt_proc("/proc")) < 0) {
-        err_print(-r, NULL, "mount -t proc proc /proc");
+     * lands in the parent's table where / is shared (--leak skips it on purpose),
+     * then our own /proc. */
+    const char *failed;
+    if ((r = mnt_private_proc(a->leak, &failed)) < 0) {
+        err_print(-r, NULL, "%s", failed);
         return EXIT_RUNTIME;
     }
 

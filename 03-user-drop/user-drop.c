@@ -88,15 +88,9 @@ static int child_main(void *arg)
     /* As in stage 01: private first, then our own /proc.  Both need root (or the
      * capabilities -U gives us in our own user namespace), so they come before the
      * drop; after it, nothing could be mounted. */
-    narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
-    if ((r = mnt_make_rprivate("/")) < 0) {
-        err_print(-r, NULL, "mount --make-rprivate /");
-        return EXIT_RUNTIME;
-    }
-    narrate_op("mount -t proc proc /proc",
-               "mount(\"proc\", \"/proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC)");
-    if ((r = mnt_proc("/proc")) < 0) {
-        err_print(-r, NULL, "mount -t proc proc /proc");
+    const char *failed;
+    if ((r = mnt_private_proc(false, &failed)) < 0) {
+        err_print(-r, NULL, "%s", failed);
         return EXIT_RUNTIME;
     }
 

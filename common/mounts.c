@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "mounts.h"
 
+#include "narrate.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,4 +60,20 @@ int mnt_info_fstype(const char *mountinfo, const char *target, char *fstype, siz
         line = end ? end + 1 : NULL;
     }
     return found;
+}
+
+int mnt_private_proc(bool leak, const char **failed)
+{
+    int r;
+    if (leak) {
+        narrate_note("--leak: no mount --make-rprivate /, as in the article");
+    } else {
+        *failed = "mount --make-rprivate /";
+        narrate_op(*failed, "mount(\"/\", MS_REC|MS_PRIVATE)");
+        if ((r = mnt_make_rprivate("/")) < 0)
+            return r;
+    }
+    *failed = "mount -t proc proc /proc";
+    narrate_op(*failed, "mount(\"proc\", \"/proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC)");
+    return mnt_proc("/proc");
 }

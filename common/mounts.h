@@ -3,6 +3,8 @@
 #ifndef NSLAB_MOUNTS_H
 #define NSLAB_MOUNTS_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 
 /* mount --make-rprivate PATH: stop mount events propagating between this mount
@@ -28,5 +30,11 @@ int mnt_fs(const char *type, const char *target);
  * The last one wins: it is the one on top.  0, or -ENOENT when nothing is mounted
  * there, -ENOSPC when fstype is too small. */
 int mnt_info_fstype(const char *mountinfo, const char *target, char *fstype, size_t size);
+
+/* Stage 01's two steps for the stages after it, each narrated: mount
+ * --make-rprivate / (skipped, with a note, when leak is true: the article's way),
+ * then a fresh proc on /proc.  0, or -errno with *failed the shell command that
+ * failed. */
+int mnt_private_proc(bool leak, const char **failed);
 
 #endif

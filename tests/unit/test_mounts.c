@@ -119,6 +119,23 @@ START_TEST(fs_and_rshared)
 }
 END_TEST
 
+START_TEST(private_proc_cuts_propagation_unless_leak)
+{
+    const char *failed = NULL;
+    private_ns();
+    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
+    /* --leak's way: / stays shared */
+    ck_assert_int_eq(mnt_private_proc(true, &failed), 0);
+    ck_assert_int_eq(root_is_shared(), 1);
+    ck_assert_int_eq(umount2("/proc", MNT_DETACH), 0);
+    /* stage 01's way */
+    ck_assert_int_eq(mnt_private_proc(false, &failed), 0);
+    ck_assert_int_eq(root_is_shared(), 0);
+    ck_assert_str_eq(failed, "mount -t proc proc /proc");
+    ck_assert_int_eq(access("/proc/self/status", R_OK), 0);
+}
+END_TEST
+
 Suite *suite_mounts(void)
 {
     Suite *s = suite_create("mounts");
