@@ -145,7 +145,8 @@ Suite *suite_mounts(void)
     tcase_add_test(root, proc_on_missing_dir_is_enoent);
     tcase_add_test(root, proc_mounts_a_proc);
     tcase_add_test(root, fs_and_rshared);
-    unit_add_root_tcase(s, root, 5);
+    tcase_add_test(root, private_proc_cuts_propagation_unless_leak);
+    unit_add_root_tcase(s, root, 6);
     TCase *info = tcase_create("mountinfo");
     tcase_add_test(info, info_finds_the_top_mount);
     tcase_add_test(info, info_misses_and_small_buffers);
