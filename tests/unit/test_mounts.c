@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../../common/mounts.h"
+#include "../../common/narrate.h"
 #include "suites.h"
 
 static void private_ns(void)
@@ -122,6 +123,7 @@ END_TEST
 START_TEST(private_proc_cuts_propagation_unless_leak)
 {
     const char *failed = NULL;
+    narrate_init("t", true);
     private_ns();
     ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
     /* --leak's way: / stays shared */
