@@ -190,20 +190,13 @@ int main(int argc, char *argv[])
                          (int)child.pid);
     }
 
-    /* Like system(): Ctrl-C and Ctrl-\ are for the command in the namespace (a shell
-     * there handles them); we must survive them to collect its status.  The child was
-     * cloned before this, so it keeps the default dispositions. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-
-    if ((r = spawn_release(&child)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "releasing the child");
-
-    /* Step 3: wait for it, retrying when a signal interrupts the wait. */
-    int status;
-    if ((r = spawn_wait(&child, &status)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
-    int code = spawn_exit_code(status);
-    spawn_narrate_exit(child.pid, code);
-    return code < 0 ? EXIT_RUNTIME : code;
+    /* Step 3: let it go and wait for it (spawn_finish): like system(), we ignore
+     * Ctrl-C and Ctrl-\ meanwhile, which are for the command in the namespace (a
+     * shell there handles them); then the article's loop, waitpid() retried when a
+     * signal interrupts it, and the command's status passed on (128+N for signal N). */
+    int code;
+    const char *failed;
+    if ((r = spawn_finish(&child, &code, &failed)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "%s %d", failed, (int)child.pid);
+    return code;
 }

@@ -268,17 +268,12 @@ int main(int argc, char *argv[])
             err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
     }
 
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-    if ((r = spawn_release(&child)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "releasing the child");
-
-    int status;
-    if ((r = spawn_wait(&child, &status)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
-    int code = spawn_exit_code(status);
-    spawn_narrate_exit(child.pid, code);
+    /* As in stage 01: let it go, wait for it, pass its status on. */
+    int code;
+    const char *failed;
+    if ((r = spawn_finish(&child, &code, &failed)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "%s %d", failed, (int)child.pid);
     if (a.leak)
         leak_report(mountinfo_fd);
-    return code < 0 ? EXIT_RUNTIME : code;
+    return code;
 }

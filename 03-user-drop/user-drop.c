@@ -209,16 +209,10 @@ int main(int argc, char *argv[])
             err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
     }
 
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-    if ((r = spawn_release(&child)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "releasing the child");
-
-    /* The article's loop, and its exit status passed on. */
-    int status;
-    if ((r = spawn_wait(&child, &status)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "waitpid %d", (int)child.pid);
-    int code = spawn_exit_code(status);
-    spawn_narrate_exit(child.pid, code);
-    return code < 0 ? EXIT_RUNTIME : code;
+    /* The article's loop, and its exit status passed on (stage 01 explains). */
+    int code;
+    const char *failed;
+    if ((r = spawn_finish(&child, &code, &failed)) < 0)
+        err_die(EXIT_RUNTIME, -r, NULL, "%s %d", failed, (int)child.pid);
+    return code;
 }

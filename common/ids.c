@@ -3,6 +3,7 @@
 #include "ids.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -23,47 +24,45 @@ static int parse_number(const char *s, unsigned long *id)
     return 1;
 }
 
+/* A name or number for a user (group false) or a group (group true). */
+static int parse_id(const char *s, bool group, unsigned long *id)
+{
+    int r = parse_number(s, id);
+    if (r != 0)
+        return r < 0 ? r : 0;
+    if (!*s)
+        return -EINVAL;
+    char buf[4096];
+    int e;
+    /* get*nam_r return 0 with a NULL result for "no such name". */
+    if (group) {
+        struct group gr, *res = NULL;
+        e = getgrnam_r(s, &gr, buf, sizeof(buf), &res);
+        if (!e && res)
+            *id = gr.gr_gid;
+        return e ? -e : res ? 0 : -ENOENT;
+    }
+    struct passwd pw, *res = NULL;
+    e = getpwnam_r(s, &pw, buf, sizeof(buf), &res);
+    if (!e && res)
+        *id = pw.pw_uid;
+    return e ? -e : res ? 0 : -ENOENT;
+}
+
 int ids_parse_uid(const char *s, uid_t *uid)
 {
     unsigned long v;
-    int r = parse_number(s, &v);
-    if (r != 0) {
-        if (r > 0)
-            *uid = (uid_t)v;
-        return r < 0 ? r : 0;
-    }
-    if (!*s)
-        return -EINVAL;
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    /* getpwnam_r returns 0 with a NULL result for "no such user". */
-    int e = getpwnam_r(s, &pw, buf, sizeof(buf), &res);
-    if (e)
-        return -e;
-    if (!res)
-        return -ENOENT;
-    *uid = pw.pw_uid;
-    return 0;
+    int r = parse_id(s, false, &v);
+    if (r == 0)
+        *uid = (uid_t)v;
+    return r;
 }
 
 int ids_parse_gid(const char *s, gid_t *gid)
 {
     unsigned long v;
-    int r = parse_number(s, &v);
-    if (r != 0) {
-        if (r > 0)
-            *gid = (gid_t)v;
-        return r < 0 ? r : 0;
-    }
-    if (!*s)
-        return -EINVAL;
-    struct group gr, *res = NULL;
-    char buf[4096];
-    int e = getgrnam_r(s, &gr, buf, sizeof(buf), &res);
-    if (e)
-        return -e;
-    if (!res)
-        return -ENOENT;
-    *gid = gr.gr_gid;
-    return 0;
+    int r = parse_id(s, true, &v);
+    if (r == 0)
+        *gid = (gid_t)v;
+    return r;
 }

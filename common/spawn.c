@@ -174,3 +174,22 @@ void spawn_narrate_exit(pid_t pid, int code)
     else
         narrate_op(NULL, "waitpid(%d): exited with status %d", (int)pid, code);
 }
+
+int spawn_finish(struct spawn_child *c, int *code, const char **failed)
+{
+    int r, status;
+    /* The child was cloned before this, so it keeps the default dispositions. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    *failed = "releasing the child";
+    if ((r = spawn_release(c)) < 0)
+        return r;
+    *failed = "waitpid";
+    if ((r = spawn_wait(c, &status)) < 0)
+        return r;
+    *code = spawn_exit_code(status);
+    spawn_narrate_exit(c->pid, *code);
+    if (*code < 0)
+        *code = EXIT_RUNTIME;
+    return 0;
+}

@@ -38,6 +38,12 @@ int spawn_release(struct spawn_child *c);
  * the raw wait status; closes the release pipe.  Returns 0 or -errno. */
 int spawn_wait(struct spawn_child *c, int *status);
 
+/* The parent's last steps, as stage 01 explains them: ignore Ctrl-C and Ctrl-\ while
+ * the child runs (like system(): they are for the command inside), release the
+ * child, wait for it in the article's loop, and narrate how it ended.  *code gets
+ * the exit status a shell would report.  0, or -errno with *failed the step. */
+int spawn_finish(struct spawn_child *c, int *code, const char **failed);
+
 /* The exit status a shell would report for a wait status: the child's own status,
  * or 128+N when it died of signal N.  -1 for a status that is neither. */
 int spawn_exit_code(int status);

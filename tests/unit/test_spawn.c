@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../common/narrate.h"
 #include "../../common/spawn.h"
 #include "suites.h"
 
@@ -141,6 +142,22 @@ START_TEST(clone_files_child_still_released)
 }
 END_TEST
 
+START_TEST(finish_releases_waits_and_passes_the_status_on)
+{
+    struct spawn_child c;
+    int val = 3, code = -1;
+    const char *failed = NULL;
+    narrate_init("t", true);
+    ck_assert_int_eq(spawn_clone(&c, child_returns_arg, &val, spawn_stack_top(stack, sizeof(stack)),
+                                 CLONE_NEWPID | SIGCHLD),
+                     0);
+    ck_assert_int_eq(spawn_finish(&c, &code, &failed), 0);
+    ck_assert_int_eq(code, 3);
+    /* the child is reaped: nothing is left to wait for */
+    ck_assert_int_eq(spawn_wait(&c, &code), -ECHILD);
+}
+END_TEST
+
 Suite *suite_spawn(void)
 {
     Suite *s = suite_create("spawn");
@@ -156,6 +173,7 @@ Suite *suite_spawn(void)
     tcase_add_test(root, child_waits_for_release);
     tcase_add_test(root, child_never_released_gives_up);
     tcase_add_test(root, clone_files_child_still_released);
-    unit_add_root_tcase(s, root, 4);
+    tcase_add_test(root, finish_releases_waits_and_passes_the_status_on);
+    unit_add_root_tcase(s, root, 5);
     return s;
 }
