@@ -41,10 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../common/dhcp.h"
 #include "../common/dnsmasq.h"
 #include "../common/err.h"
 #include "../common/lab.h"
