@@ -21,10 +21,17 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 BUILD := build
 
-# Every stage directory NN-name/ holds one program, NN-name/<prog>.c.
-STAGE_SRCS := $(sort $(wildcard [0-9][0-9]-*/*.c))
-STAGES     := $(STAGE_SRCS:.c=)
-STAGE_NUMS := $(patsubst %/,%,$(dir $(STAGES)))
+# Every stage directory NN-name/ holds one program, NN-name/name.c.  A stage whose
+# lesson is big keeps part of it in further files beside it (05-bridge-dhcp/dhcp.c):
+# those go into liblessons.a, which every stage program, the unit tests and the fuzz
+# targets link, so a later stage reuses an earlier stage's lesson from its own file.
+STAGE_DIRS    := $(sort $(patsubst %/,%,$(dir $(wildcard [0-9][0-9]-*/*.c))))
+STAGE_SRCS    := $(foreach d,$(STAGE_DIRS),$(d)/$(patsubst $(firstword $(subst -, ,$(d)))-%,%,$(d)).c)
+STAGES        := $(STAGE_SRCS:.c=)
+STAGE_NUMS    := $(STAGE_DIRS)
+LESSON_SRCS   := $(filter-out $(STAGE_SRCS),$(sort $(wildcard [0-9][0-9]-*/*.c)))
+LESSON_OBJS   := $(LESSON_SRCS:%.c=$(BUILD)/%.o)
+LIBLESSONS    := $(BUILD)/liblessons.a
 
 COMMON_SRCS := $(sort $(wildcard common/*.c))
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
@@ -95,13 +102,17 @@ $(LIBNSLAB): $(COMMON_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+$(LIBLESSONS): $(LESSON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 # NN-name/prog from NN-name/prog.c and the common library.
-$(STAGES): %: $(BUILD)/%.o $(LIBNSLAB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBNSLAB) $(MNL_LIBS)
+$(STAGES): %: $(BUILD)/%.o $(LIBLESSONS) $(LIBNSLAB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBLESSONS) $(LIBNSLAB) $(MNL_LIBS)
 
 $(BUILD)/tests/unit/%.o: CFLAGS += $(CHECK_CFLAGS)
-$(UNIT_BIN): $(UNIT_OBJS) $(LIBNSLAB)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBNSLAB) $(MNL_LIBS) $(CHECK_LIBS)
+$(UNIT_BIN): $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB) $(MNL_LIBS) $(CHECK_LIBS)
 
 # make run-01 ... run-05: build, then run that stage's demo.
 define RUN_RULE
