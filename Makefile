@@ -46,7 +46,7 @@ UNIT_BIN  := $(BUILD)/unit-tests
 # its own dnsmasq inside a lab namespace and must not get one on the host.
 DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-dev \
         iproute2 procps iputils-ping dnsmasq-base util-linux \
-        isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck
+        isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck strace
 
 .PHONY: all help deps demo doctor exercise test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
 
@@ -125,15 +125,15 @@ $(foreach s,$(STAGE_NUMS),$(eval $(call RUN_RULE,$(s))))
 # The README's first command: every stage's demo, in order.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@tests/demo.sh $(if $(NOPAUSE),--no-pause) $(STAGES)
+	@scripts/demo.sh $(if $(NOPAUSE),--no-pause) $(STAGES)
 
 # Why a stage would fail on this machine, before it does.
 doctor:
-	@tests/doctor.sh $(DEBS)
+	@scripts/doctor.sh $(DEBS)
 
 # The check of one exercise of TUTORIAL.md: make exercise EX=1.2 CMD='sleep 300'
 exercise:
-	@tests/exercises.sh $(EX) $(if $(CMD),-- $(CMD))
+	@scripts/exercises.sh $(EX) $(if $(CMD),-- $(CMD))
 
 # The README's second command: unit tests, behaviour tests, tutorial checks.
 test: deps
@@ -143,7 +143,7 @@ test: deps
 test-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
-SHELL_FILES = $(wildcard tests/*.sh tests/*.bash tests/*.bats ) .ci/run
+SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run
 C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.c tests/unit/*.[ch])
 
 lint:
@@ -157,7 +157,7 @@ fmt:
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@tests/bench.sh
+	@scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD) $(STAGES)

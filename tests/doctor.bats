@@ -3,7 +3,7 @@
 
 load helpers
 
-DOCTOR="$NSLAB_ROOT/tests/doctor.sh"
+DOCTOR="$NSLAB_ROOT/scripts/doctor.sh"
 
 setup() {
   require_root

@@ -3,7 +3,7 @@
 
 load helpers
 
-EX="$NSLAB_ROOT/tests/exercises.sh"
+EX="$NSLAB_ROOT/scripts/exercises.sh"
 
 setup() {
   require_root
@@ -28,7 +28,7 @@ copy_tree() {
   if grep -q 'mnt_make_rprivate("/")) < 0' "$tree/01-pid-ns/pid-ns.c"; then
     fail "the edit did not apply"
   fi
-  run "$tree/tests/exercises.sh" 1.1
+  run "$tree/scripts/exercises.sh" 1.1
   assert_success
   assert_output --partial "exercise 1.1: done: with / shared and no MS_PRIVATE, the child's proc landed on the parent's /proc, which now lists 0 processes"
 }
@@ -65,7 +65,7 @@ copy_tree() {
   fi
   local before
   before=$(ipcs -q | grep -c '^0x' || true)
-  run "$tree/tests/exercises.sh" 2.1
+  run "$tree/scripts/exercises.sh" 2.1
   assert_success
   assert_output --partial "exercise 2.1: done: without CLONE_NEWIPC"
   # the throwaway IPC namespace took its queue with it: the machine has no more
@@ -82,7 +82,7 @@ copy_tree() {
   copy_tree
   # a setuid() ahead of the setgid() step, as a student moving the call would have it
   sed -i 's|^    narrate_op(shell, "setgid(%u)", (unsigned)a->gid);|    if (setuid(a->uid) < 0)\n        return EXIT_RUNTIME;\n&|' "$tree/03-user-drop/user-drop.c"
-  run "$tree/tests/exercises.sh" 3.1
+  run "$tree/scripts/exercises.sh" 3.1
   assert_success
   assert_output --partial "exercise 3.1: done: once setuid(65534) has run, the process has no CAP_SETGID left"
 }
@@ -96,7 +96,7 @@ copy_tree() {
 @test "3.2 is done once gid_map is written before setgroups" {
   copy_tree
   sed -i '0,/write_one(pid, "setgroups", "deny", op, opsize)/s//write_one(pid, "gid_map", gid_map, op, opsize)/' "$tree/common/userns.c"
-  run "$tree/tests/exercises.sh" 3.2
+  run "$tree/scripts/exercises.sh" 3.2
   assert_success
   assert_output --partial "exercise 3.2: done: an unprivileged process may write gid_map only after"
 }
@@ -115,7 +115,7 @@ copy_tree() {
   if grep -q 'cfg.ns, "lo"' "$tree/04-netns-veth/netns-veth.c"; then
     fail "the edit did not apply"
   fi
-  run "$tree/tests/exercises.sh" 4.1
+  run "$tree/scripts/exercises.sh" 4.1
   assert_success
   assert_output --partial "exercise 4.1: done: with lo down, ns1 cannot even ping its own address"
   run ip netns list
@@ -136,7 +136,7 @@ copy_tree() {
   if grep -q '"--no-ping"' "$tree/common/dnsmasq.c"; then
     fail "the edit did not apply"
   fi
-  run "$tree/tests/exercises.sh" 5.1
+  run "$tree/scripts/exercises.sh" 5.1
   assert_success
   assert_output --regexp "exercise 5.1: done: br0's first lease took [0-9]+ ms: dnsmasq pinged"
   run ip netns list

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # exercises.sh - the checks a student runs to see an exercise of TUTORIAL.md done:
-#   make exercise EX=1.1            (or: tests/exercises.sh 1.1 [-- CMD...])
+#   make exercise EX=1.1            (or: scripts/exercises.sh 1.1 [-- CMD...])
 # Each check prints one line, "exercise N: done: ..." (exit 0) or "exercise N: not
 # yet: ..." with a hint (exit 1).  Everything a check sets up lives in namespaces it
 # creates for the purpose; the machine is never changed.
@@ -107,7 +107,7 @@ case "$ex" in
     not_yet "br0's first lease took $ms ms: take --no-ping out of dnsmasq's command line in common/dnsmasq.c, then run this check again"
     ;;
   "")
-    echo "usage: tests/exercises.sh EXERCISE [-- CMD...]   (make exercise EX=1.1)" >&2
+    echo "usage: scripts/exercises.sh EXERCISE [-- CMD...]   (make exercise EX=1.1)" >&2
     exit 2
     ;;
   *)

@@ -59,11 +59,11 @@ bench "01 pid-ns -U vs unshare --user" 1.0 \
 bh="nslab-bench-h$$" bn="nslab-bench-n$$"
 bench "04 netns-veth up+down vs ip" 0.2 \
   "04-netns-veth/netns-veth -q --host-ns $bh --ns $bn up && 04-netns-veth/netns-veth -q --host-ns $bh --ns $bn down" \
-  "tests/netns-veth-by-hand.sh up $bh $bn && tests/netns-veth-by-hand.sh down $bh $bn"
+  "scripts/netns-veth-by-hand.sh up $bh $bn && scripts/netns-veth-by-hand.sh down $bh $bn"
 # the article's steps, move included, for comparison
 bench "04 ... --article-steps vs ip" none \
   "04-netns-veth/netns-veth -q --article-steps --host-ns $bh --ns $bn up && 04-netns-veth/netns-veth -q --host-ns $bh --ns $bn down" \
-  "tests/netns-veth-by-hand.sh up $bh $bn && tests/netns-veth-by-hand.sh down $bh $bn"
+  "scripts/netns-veth-by-hand.sh up $bh $bn && scripts/netns-veth-by-hand.sh down $bh $bn"
 
 # 05: the time to the first lease on a freshly built lab, our client against dhclient,
 # alternated.  Both are timed the same way, by bridge-dhcp itself (--timing): from just
@@ -89,5 +89,5 @@ first_lease "05 ... udhcpc vs dhclient" none "--dhcp-client udhcpc" "--dhcp-clie
 # the whole demo (up, show, two pings, down) against the article's steps as a script
 bench "05 bridge-dhcp demo vs script" 0.2 \
   "05-bridge-dhcp/bridge-dhcp -q --host-ns $bh --lan-ns $bl --ns $bn" \
-  "tests/bridge-dhcp-by-hand.sh $bh $bl $bn"
+  "scripts/bridge-dhcp-by-hand.sh $bh $bl $bn"
 exit "$missed"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # netns-veth-by-hand.sh - what `04-netns-veth/netns-veth up` and `down` do, as the
 # iproute2 commands a student would type.  make bench times the program against it.
-# Usage: tests/netns-veth-by-hand.sh up|down [HOST-NS [NS]]
+# Usage: scripts/netns-veth-by-hand.sh up|down [HOST-NS [NS]]
 set -eu
 h=${2:-nslab-host} n=${3:-ns1}
 case "${1:-}" in
