@@ -88,6 +88,12 @@ narrated() {
   narrated "sethostname"
 }
 
+@test "02 ipc-mount-ns -U -n: the same inside a user namespace (no root needed)" {
+  check 02-ipc-mount-ns/ipc-mount-ns -U -n "$(unique_name nh)" -- true
+  narrated "CLONE_NEWUSER"
+  narrated "sethostname"
+}
+
 @test "02 ipc-mount-ns --leak: the throwaway mount namespace and the umount" {
   require_root
   check 02-ipc-mount-ns/ipc-mount-ns --leak -- true
@@ -101,8 +107,7 @@ narrated() {
   narrated "setuid(65534)"
 }
 
-@test "03 user-drop -U: the maps, then setgid and setuid inside" {
-  require_root
+@test "03 user-drop -U: the maps, then setgid and setuid inside (no root needed)" {
   check 03-user-drop/user-drop -U -- true
   narrated "gid_map"
 }
