@@ -114,24 +114,31 @@ static int child_main(void *arg)
         narrate_note("setgroups() is denied in this user namespace (/proc/self/setgroups: "
                      "deny): the groups from outside stay");
     } else {
+        /* The supplementary groups first: root's (group 0 among them) would stay
+         * with nobody otherwise, and open every file those groups may open. */
         narrate_op("setpriv --clear-groups", "setgroups(0, NULL)");
         if (setgroups(0, NULL) < 0)
             return err_fail(errno, NULL, "setgroups(0, NULL) ~ setpriv --clear-groups");
     }
+    /* The group next, while CAP_SETGID is still ours: real, effective and saved. */
     snprintf(shell, sizeof(shell), "setpriv --regid=%u", (unsigned)a->gid);
     narrate_op(shell, "setgid(%u)", (unsigned)a->gid);
     if (setgid(a->gid) < 0)
         return err_fail(errno, id_hint(errno, "/proc/self/gid_map"), "setgid(%u) ~ %s",
                         (unsigned)a->gid, shell);
+    /* The user last: away from 0 in all three user IDs, the kernel clears our
+     * capabilities, and no call after this one could change an ID again. */
     snprintf(shell, sizeof(shell), "setpriv --reuid=%u", (unsigned)a->uid);
     narrate_op(shell, "setuid(%u)", (unsigned)a->uid);
     if (setuid(a->uid) < 0)
         return err_fail(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s",
                         (unsigned)a->uid, shell);
 
-    /* exec clears the capabilities of a process that is not root: CapEff becomes 0. */
-    snprintf(shell, sizeof(shell), "uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
-    return pid1_exec(a->cmd, shell);
+    /* As in stage 01, the command replaces us.  exec clears what capabilities a
+     * process that is not root still holds (CapEff becomes 0). */
+    char as[48];
+    snprintf(as, sizeof(as), "uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
+    return pid1_exec(a->cmd, as);
 }
 
 int main(int argc, char *argv[])

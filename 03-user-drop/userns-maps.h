@@ -5,9 +5,10 @@
  * are unmapped: it is the overflow user 65534 until someone writes /proc/PID/uid_map
  * and gid_map.  An unprivileged parent may write one line each, mapping one ID inside
  * to its own ID outside, and only after writing "deny" to /proc/PID/setgroups (since
- * Linux 3.19).  That is what `unshare --user --map-root-user` does.  Stage 03's -U
- * uses it first in the course's order of reading, and stages 01 and 02 link it for
- * their -U too, while their child waits on its hold pipe (01-pid-ns/pid1.h).
+ * Linux 3.19).  That is what `unshare --user --map-root-user` does.  Chapter 3 of
+ * TUTORIAL.md teaches it with this stage; stages 01 and 02 link this file for their
+ * own -U, which that chapter introduces too.  The child waits on its hold pipe
+ * (01-pid-ns/pid1.h) while its parent writes the maps.
  */
 #ifndef NSLAB_USERNS_MAPS_H
 #define NSLAB_USERNS_MAPS_H
