@@ -144,7 +144,7 @@ test-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run
-C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.c tests/unit/*.[ch])
+C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch])
 
 lint:
 	clang-format --dry-run -Werror $(C_FILES)

@@ -13,6 +13,13 @@
  *   -U adds a user namespace, so no root is needed:
  *   unshare --user --map-root-user --pid --mount --fork --mount-proc [CMD]
  *
+ * Where each call is: main below takes the stack (alloca), makes the hold pipe
+ * (pipe2) and calls clone(); the steps before and after it, which stages 02 and 03
+ * take again, are in 01-pid-ns/pid1.c in the order they run: the child's read() on
+ * the hold pipe, mount(MS_REC|MS_PRIVATE), mount("proc"), execvp(); the parent's
+ * write() that releases it and the waitpid() loop.  -U writes the child's ID maps
+ * as chapter 3 teaches them (03-user-drop/userns-maps.c).
+ *
  * Read: clone(2), pid_namespaces(7), mount_namespaces(7), proc(5), waitpid(2),
  *       user_namespaces(7).
  *
@@ -22,28 +29,21 @@
 #define _GNU_SOURCE
 #include <alloca.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "../03-user-drop/userns-maps.h"
 #include "../common/args.h"
 #include "../common/err.h"
-#include "../common/mounts.h"
 #include "../common/narrate.h"
 #include "../common/procfs.h"
 #include "../common/spawn.h"
-#include "../common/userns.h"
-
-/* The article allocates one page (4 KiB) and that is just enough because its child
- * execs almost at once.  Ours also formats narration and error messages before
- * exec, so we give it room; alloca() of 256 KiB is still far below the 8 MiB the
- * main thread's stack may grow to (ulimit -s). */
-#define CHILD_STACK_SIZE (256 * 1024)
+#include "pid1.h"
 
 static const char usage[] =
     "Usage: pid-ns [-q] [-U] [-- CMD [ARG...]]\n"
@@ -60,13 +60,15 @@ static const char usage[] =
     "Example:\n"
     "  sudo 01-pid-ns/pid-ns -- ps -eo pid,comm\n";
 
-/* What the child needs: the command to exec.  Passed to clone() as its argument. */
+/* What the child needs, passed to clone() as its argument.  Without CLONE_VM the
+ * child gets its own copy of our memory, this struct included. */
 struct child_args {
     char **cmd;
+    int hold[2]; /* the child waits to read one byte from hold[0] */
 };
 
 /* Runs in the child, inside the new namespaces; it is the child's main, so it may
- * report its own errors.  It returns only on failure (clone then _exit()s with it). */
+ * report its own errors.  What it returns is its exit status. */
 static int child_main(void *arg)
 {
     struct child_args *a = arg;
@@ -74,32 +76,24 @@ static int child_main(void *arg)
 
     narrate_set_who("pid-ns child");
 
-    /* Our mount namespace is a copy of the parent's, propagation included: where /
-     * is shared (every systemd system), the proc we mount next would also appear
-     * over the host's /proc and hide the host's processes after we exit.  Cutting
-     * the propagation first keeps every mount we make in here. */
-    narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
-    if ((r = mnt_make_rprivate("/")) < 0) {
-        err_print(-r, NULL, "mount --make-rprivate /");
+    /* Held until the parent has looked at us from outside (and, with -U, given us
+     * our IDs): that also keeps its narration before ours.  A parent that gave up
+     * has said why already. */
+    if (pid1_hold(a->hold, false) < 0)
         return EXIT_RUNTIME;
-    }
 
-    /* /proc still shows the parent's PID namespace: proc is per PID namespace, and
-     * a new mount of it shows the mounter's.  Without this, ps would list the host. */
-    narrate_op("mount -t proc proc /proc",
-               "mount(\"proc\", \"/proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC)");
-    if ((r = mnt_proc("/proc")) < 0) {
-        err_print(-r, NULL, "mount -t proc proc /proc");
-        return EXIT_RUNTIME;
-    }
+    /* Our mount namespace is a copy of the parent's, propagation included: cut it
+     * before mounting anything, or our proc lands on the host's /proc too. */
+    if ((r = pid1_make_private("/")) < 0)
+        return err_fail(-r, NULL, "mount --make-rprivate /");
 
-    char shell[256];
-    args_join(a->cmd, "exec ", shell, sizeof(shell));
-    narrate_op(shell, "execvp(\"%s\") as PID %d", a->cmd[0], (int)getpid());
-    execvp(a->cmd[0], a->cmd);
-    /* Like a shell: 127 when the command is not there, 126 when it cannot run. */
-    err_print(errno, NULL, "exec %s", a->cmd[0]);
-    return errno == ENOENT ? 127 : 126;
+    /* /proc still shows the parent's PID namespace: proc shows the mounter's.
+     * Without this, ps would list the host. */
+    if ((r = pid1_mount_proc("/proc")) < 0)
+        return err_fail(-r, NULL, "mount -t proc proc /proc");
+
+    /* The command becomes PID 1; we return only if it could not be run. */
+    return pid1_exec(a->cmd, NULL);
 }
 
 int main(int argc, char *argv[])
@@ -111,6 +105,7 @@ int main(int argc, char *argv[])
         {0},
     };
     static char *bash[] = {"/bin/bash", NULL};
+    struct child_args a;
     bool quiet = false, userns = false;
     int opt, r;
 
@@ -122,21 +117,18 @@ int main(int argc, char *argv[])
         case 'q':
             quiet = true;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
         case 'U':
             userns = true;
             break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
         default:
-            if (optopt)
-                err_usage("unknown option '-%c'", optopt);
-            err_usage("unknown option '%s'", argv[optind - 1]);
+            return err_bad_option(opt, argv);
         }
     }
-    struct child_args a;
     if (args_command(argc, argv, optind, bash, &a.cmd) < 0)
-        err_usage("missing command after '--'");
+        return err_bad_usage("missing command after '--'");
     narrate_init("pid-ns", quiet);
 
     /* Step 1, as in the article: the child's stack comes from our own stack frame.
@@ -145,58 +137,72 @@ int main(int argc, char *argv[])
      * but the kernel does not care where the memory comes from: any writable memory
      * of the right size and 16-byte alignment works (malloc, mmap with MAP_STACK).
      * What matters is that it is big enough and that nothing else uses it; without
-     * CLONE_VM the child even runs on its own copy of it. */
+     * CLONE_VM the child even runs on its own copy of it.  The article's one page is
+     * just enough for a child that execs at once; ours formats narration and error
+     * messages first, so it gets 256 KiB, still far below the 8 MiB our own stack may
+     * grow to (ulimit -s). */
     /* cppcheck-suppress allocaCalled ; the article's way, on purpose */
-    char *stack = alloca(CHILD_STACK_SIZE);
-    void *stack_top = spawn_stack_top(stack, CHILD_STACK_SIZE);
+    char *stack = alloca(PID1_STACK_SIZE);
+    void *stack_top = spawn_stack_top(stack, PID1_STACK_SIZE);
 
-    /* Step 2: the child starts in a new PID namespace, where it is PID 1, and a new
+    /* Step 2: the hold pipe.  The child will wait on it until we have looked at it
+     * from outside; O_CLOEXEC, so the command it execs does not inherit it. */
+    if (pipe2(a.hold, O_CLOEXEC) < 0)
+        return err_fail(errno, NULL, "pipe2");
+
+    /* Step 3: the child starts in a new PID namespace, where it is PID 1, and a new
      * mount namespace, where its /proc mount stays its own.  SIGCHLD is the signal
      * we get when it ends, so waitpid() works as for a fork()ed child.
      * With -U (chapter 3), a new user namespace too: the kernel makes it first and
      * it owns the other two, so the child has the capabilities it needs in them
      * without any outside. */
-    struct spawn_child child;
     int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
     if (userns)
         flags |= CLONE_NEWUSER;
     char op[160], shell[96], hint[256];
     spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
-        err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s ~ %s", op,
-                shell);
-    /* Narrated once it worked: the child waits for spawn_release(), so these lines
-     * still come before anything it prints. */
-    narrate_note("child stack: %d KiB from alloca(), clone() gets its top",
-                 CHILD_STACK_SIZE / 1024);
+    pid_t pid = clone(child_main, stack_top, flags, &a);
+    if (pid < 0) {
+        int e = errno;
+        close(a.hold[0]);
+        close(a.hold[1]);
+        return err_fail(e, spawn_clone_hint(-e, flags, hint, sizeof(hint)), "%s ~ %s", op, shell);
+    }
+    /* Narrated once it worked: the child is held, so these lines still come before
+     * anything it prints. */
+    narrate_note("child stack: %d KiB from alloca(), clone() gets its top", PID1_STACK_SIZE / 1024);
     narrate_op(shell, "%s", op);
 
     /* -U: the child has no IDs until we map them; root inside stands for us. */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
         char failed[128];
-        if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+        if ((r = userns_write_maps(pid, &m, failed, sizeof(failed))) < 0) {
+            err_print(-r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+            return pid1_abandon(pid, a.hold);
+        }
     }
 
     /* One process, two numbers: NSpid lists its PID in our namespace, then in its own. */
     if (narrate_enabled()) {
         pid_t ids[8];
-        int n = procfs_read_nspid(child.pid, ids, 8);
+        int n = procfs_read_nspid(pid, ids, 8);
         if (n >= 2)
             narrate_note("the child is PID %d on the host and PID %d inside "
                          "(NSpid: %d %d in /proc/%d/status)",
-                         (int)ids[0], (int)ids[n - 1], (int)ids[0], (int)ids[n - 1],
-                         (int)child.pid);
+                         (int)ids[0], (int)ids[n - 1], (int)ids[0], (int)ids[n - 1], (int)pid);
     }
 
-    /* Step 3: let it go and wait for it (spawn_finish): like system(), we ignore
-     * Ctrl-C and Ctrl-\ meanwhile, which are for the command in the namespace (a
-     * shell there handles them); then the article's loop, waitpid() retried when a
-     * signal interrupts it, and the command's status passed on (128+N for signal N). */
+    /* Step 4: let it go. */
+    if ((r = pid1_release(a.hold)) < 0) {
+        err_print(-r, NULL, "releasing the child %d", (int)pid);
+        return pid1_abandon(pid, a.hold);
+    }
+
+    /* Step 5: wait for it in the article's loop, and pass its status on as a shell
+     * would (128+N when it died of signal N). */
     int code;
-    const char *failed;
-    if ((r = spawn_finish(&child, &code, &failed)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "%s %d", failed, (int)child.pid);
+    if ((r = pid1_wait(pid, a.hold, &code)) < 0)
+        return err_fail(-r, NULL, "waitpid %d", (int)pid);
     return code;
 }

@@ -1,4 +1,4 @@
-/* 02-ipc-mount-ns/ipc-mount-ns - IPC, mount and UTS isolation, made visible.
+/* 02-ipc-mount-ns/ipc-mount-ns.c - IPC, mount and UTS isolation, made visible.
  *
  * Stage 01's PID and mount namespaces, plus the two the article passes to clone()
  * without showing them: CLONE_NEWIPC (System V IPC objects and POSIX message queues)
@@ -16,6 +16,12 @@
  *     mkdir /mnt/mqueue && mount -t mqueue mqueue /mnt/mqueue && hostname NAME && exec CMD'
  *   (-U adds --user --map-root-user)
  *
+ * New here, written out below: the CLONE_NEWIPC and CLONE_NEWUTS flags, the tmpfs
+ * and mqueue mounts, sethostname(), and for --leak unshare(CLONE_NEWNS),
+ * mount(MS_REC|MS_SHARED) and umount2().  Met in stage 01 and called from its file,
+ * 01-pid-ns/pid1.c: the hold pipe, the private / and the fresh /proc, execvp() and
+ * the waitpid() loop.  -U writes the ID maps of chapter 3 (03-user-drop/userns-maps.c).
+ *
  * Read: ipc_namespaces(7), mount_namespaces(7), uts_namespaces(7), mq_overview(7),
  *       sysvipc(7), ipcs(1), findmnt(8), sethostname(2).
  *
@@ -30,20 +36,18 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../01-pid-ns/pid1.h"
+#include "../03-user-drop/userns-maps.h"
 #include "../common/args.h"
 #include "../common/err.h"
 #include "../common/mounts.h"
 #include "../common/narrate.h"
 #include "../common/spawn.h"
-#include "../common/userns.h"
-
-#define CHILD_STACK_SIZE (256 * 1024)
 
 static const char usage[] =
     "Usage: ipc-mount-ns [-q] [-U] [-n NAME] [--leak] [-- CMD [ARG...]]\n"
@@ -69,21 +73,8 @@ struct child_args {
     char **cmd;
     const char *hostname; /* NULL: keep the copied one */
     bool leak;
+    int hold[2]; /* stage 01's hold pipe */
 };
-
-/* Mounts fstype on target in the child, or reports the failure and returns false. */
-static bool child_mount(const char *fstype, const char *target)
-{
-    char shell[128];
-    int r;
-    snprintf(shell, sizeof(shell), "mount -t %s %s %s", fstype, fstype, target);
-    narrate_op(shell, "mount(\"%s\", \"%s\", MS_NOSUID|MS_NODEV)", fstype, target);
-    if ((r = mnt_fs(fstype, target)) < 0) {
-        err_print(-r, NULL, "%s", shell);
-        return false;
-    }
-    return true;
-}
 
 static int child_main(void *arg)
 {
@@ -92,18 +83,22 @@ static int child_main(void *arg)
 
     narrate_set_who("ipc-mount-ns child");
 
-    /* As in stage 01: cut propagation before mounting, or every mount below also
-     * lands in the parent's table where / is shared (--leak skips it on purpose),
-     * then our own /proc. */
-    const char *failed;
-    if ((r = mnt_private_proc(a->leak, &failed)) < 0) {
-        err_print(-r, NULL, "%s", failed);
+    /* As in stage 01: held until the parent is ready, then a private / (which --leak
+     * skips, as the article does) and our own /proc. */
+    if (pid1_hold(a->hold, false) < 0)
         return EXIT_RUNTIME;
-    }
+    if (a->leak)
+        narrate_note("--leak: no mount --make-rprivate /, as in the article");
+    else if ((r = pid1_make_private("/")) < 0)
+        return err_fail(-r, NULL, "mount --make-rprivate /");
+    if ((r = pid1_mount_proc("/proc")) < 0)
+        return err_fail(-r, NULL, "mount -t proc proc /proc");
 
-    /* A mount only this namespace has: findmnt /mnt shows it here, not on the host. */
-    if (!child_mount("tmpfs", "/mnt"))
-        return EXIT_RUNTIME;
+    /* A mount only this namespace has: findmnt /mnt shows it here, not on the host.
+     * tmpfs needs no device; the source "tmpfs" is only a label for findmnt. */
+    narrate_op("mount -t tmpfs tmpfs /mnt", "mount(\"tmpfs\", \"/mnt\", MS_NOSUID|MS_NODEV)");
+    if (mount("tmpfs", "/mnt", "tmpfs", MS_NOSUID | MS_NODEV, NULL) < 0)
+        return err_fail(errno, NULL, "mount -t tmpfs tmpfs /mnt");
 
     /* POSIX message queues live in the IPC namespace, and an mqueue filesystem shows
      * the queues of the namespace that mounted it.  Where systemd mounted one on
@@ -114,54 +109,52 @@ static int child_main(void *arg)
     if (stat(mq, &st) < 0 || !S_ISDIR(st.st_mode)) {
         mq = "/mnt/mqueue";
         narrate_op("mkdir /mnt/mqueue", "mkdir(\"/mnt/mqueue\")");
-        if (mkdir(mq, 0755) < 0) {
-            err_print(errno, NULL, "mkdir %s", mq);
-            return EXIT_RUNTIME;
-        }
+        if (mkdir(mq, 0755) < 0)
+            return err_fail(errno, NULL, "mkdir %s", mq);
     }
-    if (!child_mount("mqueue", mq))
-        return EXIT_RUNTIME;
+    char shell[96];
+    snprintf(shell, sizeof(shell), "mount -t mqueue mqueue %s", mq);
+    narrate_op(shell, "mount(\"mqueue\", \"%s\", MS_NOSUID|MS_NODEV)", mq);
+    if (mount("mqueue", mq, "mqueue", MS_NOSUID | MS_NODEV, NULL) < 0)
+        return err_fail(errno, NULL, "%s", shell);
 
     /* The UTS namespace is a copy of the host's names; changing ours leaves theirs. */
     if (a->hostname) {
-        char shell[96];
         snprintf(shell, sizeof(shell), "hostname %s", a->hostname);
         narrate_op(shell, "sethostname(\"%s\")", a->hostname);
-        if (sethostname(a->hostname, strlen(a->hostname)) < 0) {
-            err_print(errno, NULL, "hostname %s", a->hostname);
-            return EXIT_RUNTIME;
-        }
+        if (sethostname(a->hostname, strlen(a->hostname)) < 0)
+            return err_fail(errno, NULL, "%s", shell);
     }
 
-    char shell[256];
-    args_join(a->cmd, "exec ", shell, sizeof(shell));
-    narrate_op(shell, "execvp(\"%s\") as PID %d", a->cmd[0], (int)getpid());
-    execvp(a->cmd[0], a->cmd);
-    err_print(errno, NULL, "exec %s", a->cmd[0]);
-    return errno == ENOENT ? 127 : 126;
+    return pid1_exec(a->cmd, NULL);
 }
 
 /* --leak, before the clone: a mount namespace of our own whose / is shared again, as
  * systemd leaves it.  Made private first, so that sharing it joins no peer group of
  * the machine's: whatever leaks into it goes away with this process.  Returns an open
- * /proc/self/mountinfo of it, readable after the child's proc has hidden our /proc. */
+ * /proc/self/mountinfo of it, readable after the child's proc has hidden our /proc,
+ * or -1 once it has said what failed. */
 static int leak_prepare(void)
 {
     int r;
     narrate_op("unshare --mount", "unshare(CLONE_NEWNS)");
-    if (unshare(CLONE_NEWNS) < 0)
-        err_die(EXIT_RUNTIME, errno,
-                errno == EPERM ? err_root_hint("--leak needs CAP_SYS_ADMIN") : NULL,
-                "unshare --mount");
-    narrate_op("mount --make-rprivate /", "mount(\"/\", MS_REC|MS_PRIVATE)");
-    if ((r = mnt_make_rprivate("/")) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "mount --make-rprivate /");
+    if (unshare(CLONE_NEWNS) < 0) {
+        err_print(errno, errno == EPERM ? err_root_hint("--leak needs CAP_SYS_ADMIN") : NULL,
+                  "unshare --mount");
+        return -1;
+    }
+    if ((r = pid1_make_private("/")) < 0) {
+        err_print(-r, NULL, "mount --make-rprivate /");
+        return -1;
+    }
     narrate_op("mount --make-rshared /", "mount(\"/\", MS_REC|MS_SHARED)");
-    if ((r = mnt_make_rshared("/")) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "mount --make-rshared /");
+    if (mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0) {
+        err_print(errno, NULL, "mount --make-rshared /");
+        return -1;
+    }
     int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        err_die(EXIT_RUNTIME, errno, NULL, "cat /proc/self/mountinfo");
+        err_print(errno, NULL, "cat /proc/self/mountinfo");
     return fd;
 }
 
@@ -176,6 +169,7 @@ static void leak_report(int mountinfo_fd)
     while ((n = pread(mountinfo_fd, text + len, sizeof(text) - 1 - (size_t)len, len)) > 0)
         len += n;
     text[len] = '\0';
+    close(mountinfo_fd);
     narrate_set_who("ipc-mount-ns");
     if (mnt_info_fstype(text, "/mnt", type, sizeof(type)) == 0)
         narrate_note("--leak: our mount table now has the child's %s on /mnt", type);
@@ -210,69 +204,80 @@ int main(int argc, char *argv[])
         case 'q':
             quiet = true;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
         case 'U':
             userns = true;
-            break;
-        case 'n':
-            if (args_check_hostname(optarg) < 0)
-                err_usage("bad host name '%s': 1 to 64 printable characters, no '/'", optarg);
-            a.hostname = optarg;
             break;
         case 'L':
             a.leak = true;
             break;
-        case ':':
-            err_usage("option '%s' needs an argument", argv[optind - 1]);
+        case 'n':
+            if (args_check_hostname(optarg) < 0)
+                return err_bad_usage("bad host name '%s': 1 to 64 printable characters, no '/'",
+                                     optarg);
+            a.hostname = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
         default:
-            if (optopt)
-                err_usage("unknown option '-%c'", optopt);
-            err_usage("unknown option '%s'", argv[optind - 1]);
+            return err_bad_option(opt, argv);
         }
     }
     /* Mounts never propagate out of a user namespace's mount namespace: the kernel
      * turns the copied shared mounts into slaves.  There would be nothing to see. */
     if (a.leak && userns)
-        err_usage("--leak and -U do not go together: mounts made in a user namespace never "
-                  "propagate out");
+        return err_bad_usage("--leak and -U do not go together: mounts made in a user namespace "
+                             "never propagate out");
     if (args_command(argc, argv, optind, bash, &a.cmd) < 0)
-        err_usage("missing command after '--'");
+        return err_bad_usage("missing command after '--'");
     narrate_init("ipc-mount-ns", quiet);
 
-    int mountinfo_fd = a.leak ? leak_prepare() : -1;
+    int mountinfo_fd = -1;
+    if (a.leak && (mountinfo_fd = leak_prepare()) < 0)
+        return EXIT_RUNTIME;
 
-    /* cppcheck-suppress allocaCalled ; as in stage 01 */
-    char *stack = alloca(CHILD_STACK_SIZE);
-    void *stack_top = spawn_stack_top(stack, CHILD_STACK_SIZE);
+    /* The stack and the hold pipe, as in stage 01. */
+    /* cppcheck-suppress allocaCalled ; the article's way, as in stage 01 */
+    char *stack = alloca(PID1_STACK_SIZE);
+    if (pipe2(a.hold, O_CLOEXEC) < 0)
+        return err_fail(errno, NULL, "pipe2");
 
-    /* Four namespaces at once; with -U a fifth, created first by the kernel, which owns
-     * the other four: that is what lets an unprivileged user make them. */
-    struct spawn_child child;
+    /* Four namespaces at once: stage 01's two, and CLONE_NEWIPC and CLONE_NEWUTS,
+     * each a copy of ours that starts out as ours (the same host name) or empty (no
+     * IPC objects).  With -U a fifth, created first by the kernel, which owns the
+     * other four: that is what lets an unprivileged user make them. */
     int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
     if (userns)
         flags |= CLONE_NEWUSER;
     char op[160], shell[96], hint[256];
     spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
-        err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s ~ %s", op,
-                shell);
+    pid_t pid = clone(child_main, spawn_stack_top(stack, PID1_STACK_SIZE), flags, &a);
+    if (pid < 0) {
+        int e = errno;
+        close(a.hold[0]);
+        close(a.hold[1]);
+        return err_fail(e, spawn_clone_hint(-e, flags, hint, sizeof(hint)), "%s ~ %s", op, shell);
+    }
     narrate_op(shell, "%s", op);
 
     /* -U: the child waits on its pipe with no IDs yet; we map root inside to us. */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
         char failed[128];
-        if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+        if ((r = userns_write_maps(pid, &m, failed, sizeof(failed))) < 0) {
+            err_print(-r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+            return pid1_abandon(pid, a.hold);
+        }
     }
 
     /* As in stage 01: let it go, wait for it, pass its status on. */
+    if ((r = pid1_release(a.hold)) < 0) {
+        err_print(-r, NULL, "releasing the child %d", (int)pid);
+        return pid1_abandon(pid, a.hold);
+    }
     int code;
-    const char *failed;
-    if ((r = spawn_finish(&child, &code, &failed)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "%s %d", failed, (int)child.pid);
+    if ((r = pid1_wait(pid, a.hold, &code)) < 0)
+        return err_fail(-r, NULL, "waitpid %d", (int)pid);
     if (a.leak)
         leak_report(mountinfo_fd);
     return code;

@@ -1,4 +1,4 @@
-/* 03-user-drop/user-drop - the article's whole first program, corrected.
+/* 03-user-drop/user-drop.c - the article's whole first program, corrected.
  *
  * clone() a child into new IPC, PID and mount namespaces sharing the parent's file
  * descriptor table (CLONE_FILES, as the article does), make / private, mount a fresh
@@ -13,6 +13,13 @@
  *     setpriv --clear-groups --regid=65534 --reuid=65534 CMD
  *   (-U: unshare --user --map-user=65534 --map-group=65534 ... without --clear-groups)
  *
+ * New here, written out below: CLONE_FILES, setgroups(), setgid(), setuid(), in that
+ * order; and beside it, 03-user-drop/userns-maps.c, the user-namespace lesson: the
+ * writes to /proc/PID/setgroups, uid_map and gid_map that -U makes (stages 01 and 02
+ * link that file for their own -U).  Met in stage 01 and called from its file,
+ * 01-pid-ns/pid1.c: the hold pipe, the private / and the fresh /proc, execvp() and
+ * the waitpid() loop.
+ *
  * Read: clone(2), setgroups(2), setgid(2), setuid(2), credentials(7),
  *       capabilities(7), user_namespaces(7).
  *
@@ -21,25 +28,22 @@
 #define _GNU_SOURCE
 #include <alloca.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "../01-pid-ns/pid1.h"
 #include "../common/args.h"
 #include "../common/err.h"
 #include "../common/ids.h"
-#include "../common/mounts.h"
 #include "../common/narrate.h"
 #include "../common/spawn.h"
-#include "../common/userns.h"
-
-#define CHILD_STACK_SIZE (256 * 1024)
+#include "userns-maps.h"
 
 static const char usage[] =
     "Usage: user-drop [-q] [-U] [-u USER] [-g GROUP] [-- CMD [ARG...]]\n"
@@ -65,6 +69,7 @@ struct child_args {
     uid_t uid;
     gid_t gid;
     bool userns;
+    int hold[2]; /* stage 01's hold pipe */
 };
 
 /* The hint for a failed setgid/setuid: EINVAL means the ID has no meaning here. */
@@ -85,14 +90,17 @@ static int child_main(void *arg)
 
     narrate_set_who("user-drop child");
 
-    /* As in stage 01: private first, then our own /proc.  Both need root (or the
-     * capabilities -U gives us in our own user namespace), so they come before the
-     * drop; after it, nothing could be mounted. */
-    const char *failed;
-    if ((r = mnt_private_proc(false, &failed)) < 0) {
-        err_print(-r, NULL, "%s", failed);
+    /* As in stage 01: held until the parent is ready (with -U, until it has mapped
+     * the IDs we drop to), then a private / and our own /proc.  The mounts need root
+     * (or the capabilities -U gives us in our own user namespace), so they come
+     * before the drop; after it, nothing could be mounted.  With CLONE_FILES our
+     * descriptors are the parent's: pid1_hold must leave them open. */
+    if (pid1_hold(a->hold, true) < 0)
         return EXIT_RUNTIME;
-    }
+    if ((r = pid1_make_private("/")) < 0)
+        return err_fail(-r, NULL, "mount --make-rprivate /");
+    if ((r = pid1_mount_proc("/proc")) < 0)
+        return err_fail(-r, NULL, "mount -t proc proc /proc");
 
     /* The drop, in the only order that works: each call needs a capability
      * (CAP_SETGID, CAP_SETUID) that setuid() away from root takes away.  Called last,
@@ -106,34 +114,31 @@ static int child_main(void *arg)
         narrate_note("setgroups() is denied in this user namespace (/proc/self/setgroups: "
                      "deny): the groups from outside stay");
     } else {
+        /* The supplementary groups first: root's (group 0 among them) would stay
+         * with nobody otherwise, and open every file those groups may open. */
         narrate_op("setpriv --clear-groups", "setgroups(0, NULL)");
-        if (setgroups(0, NULL) < 0) {
-            err_print(errno, NULL, "setgroups(0, NULL) ~ setpriv --clear-groups");
-            return EXIT_RUNTIME;
-        }
+        if (setgroups(0, NULL) < 0)
+            return err_fail(errno, NULL, "setgroups(0, NULL) ~ setpriv --clear-groups");
     }
+    /* The group next, while CAP_SETGID is still ours: real, effective and saved. */
     snprintf(shell, sizeof(shell), "setpriv --regid=%u", (unsigned)a->gid);
     narrate_op(shell, "setgid(%u)", (unsigned)a->gid);
-    if (setgid(a->gid) < 0) {
-        err_print(errno, id_hint(errno, "/proc/self/gid_map"), "setgid(%u) ~ %s", (unsigned)a->gid,
-                  shell);
-        return EXIT_RUNTIME;
-    }
+    if (setgid(a->gid) < 0)
+        return err_fail(errno, id_hint(errno, "/proc/self/gid_map"), "setgid(%u) ~ %s",
+                        (unsigned)a->gid, shell);
+    /* The user last: away from 0 in all three user IDs, the kernel clears our
+     * capabilities, and no call after this one could change an ID again. */
     snprintf(shell, sizeof(shell), "setpriv --reuid=%u", (unsigned)a->uid);
     narrate_op(shell, "setuid(%u)", (unsigned)a->uid);
-    if (setuid(a->uid) < 0) {
-        err_print(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s", (unsigned)a->uid,
-                  shell);
-        return EXIT_RUNTIME;
-    }
+    if (setuid(a->uid) < 0)
+        return err_fail(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s",
+                        (unsigned)a->uid, shell);
 
-    args_join(a->cmd, "exec ", shell, sizeof(shell));
-    narrate_op(shell, "execvp(\"%s\") as uid %u gid %u", a->cmd[0], (unsigned)getuid(),
-               (unsigned)getgid());
-    /* exec clears the capabilities of a process that is not root: CapEff becomes 0. */
-    execvp(a->cmd[0], a->cmd);
-    err_print(errno, NULL, "exec %s", a->cmd[0]);
-    return errno == ENOENT ? 127 : 126;
+    /* As in stage 01, the command replaces us.  exec clears what capabilities a
+     * process that is not root still holds (CapEff becomes 0). */
+    char as[48];
+    snprintf(as, sizeof(as), "uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
+    return pid1_exec(a->cmd, as);
 }
 
 int main(int argc, char *argv[])
@@ -155,64 +160,73 @@ int main(int argc, char *argv[])
         case 'q':
             quiet = true;
             break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
         case 'U':
             a.userns = true;
             break;
         case 'u':
             if ((r = ids_parse_uid(optarg, &a.uid)) < 0)
-                err_usage(r == -ENOENT ? "no user named '%s'" : "bad user ID '%s'", optarg);
+                return err_bad_usage(r == -ENOENT ? "no user named '%s'" : "bad user ID '%s'",
+                                     optarg);
             break;
         case 'g':
             if ((r = ids_parse_gid(optarg, &a.gid)) < 0)
-                err_usage(r == -ENOENT ? "no group named '%s'" : "bad group ID '%s'", optarg);
+                return err_bad_usage(r == -ENOENT ? "no group named '%s'" : "bad group ID '%s'",
+                                     optarg);
             break;
-        case ':':
-            err_usage("option '%s' needs an argument", argv[optind - 1]);
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
         default:
-            if (optopt)
-                err_usage("unknown option '-%c'", optopt);
-            err_usage("unknown option '%s'", argv[optind - 1]);
+            return err_bad_option(opt, argv);
         }
     }
     if (args_command(argc, argv, optind, bash, &a.cmd) < 0)
-        err_usage("missing command after '--'");
+        return err_bad_usage("missing command after '--'");
     narrate_init("user-drop", quiet);
 
-    /* cppcheck-suppress allocaCalled ; as in stage 01 */
-    char *stack = alloca(CHILD_STACK_SIZE);
-    void *stack_top = spawn_stack_top(stack, CHILD_STACK_SIZE);
+    /* The stack and the hold pipe, as in stage 01. */
+    /* cppcheck-suppress allocaCalled ; the article's way, as in stage 01 */
+    char *stack = alloca(PID1_STACK_SIZE);
+    if (pipe2(a.hold, O_CLOEXEC) < 0)
+        return err_fail(errno, NULL, "pipe2");
 
     /* The article's flags.  CLONE_FILES makes the child share our file descriptor
      * table: a descriptor either of us opens or closes, the other sees opened or
      * closed.  Harmless here: we open nothing while the child runs, and execve()
-     * gives the command a private copy of the table, in which our O_CLOEXEC release
-     * pipe is closed.  (spawn.c takes care not to close the pipe under the child.) */
-    struct spawn_child child;
+     * gives the command a private copy of the table, in which our O_CLOEXEC hold
+     * pipe is closed.  (pid1_wait closes our ends only once the child is reaped.) */
     int flags = CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS | CLONE_FILES | SIGCHLD;
     if (a.userns)
         flags |= CLONE_NEWUSER;
     char op[160], shell[96], hint[256];
     spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
-    if ((r = spawn_clone(&child, child_main, &a, stack_top, flags)) < 0)
-        err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s ~ %s", op,
-                shell);
+    pid_t pid = clone(child_main, spawn_stack_top(stack, PID1_STACK_SIZE), flags, &a);
+    if (pid < 0) {
+        int e = errno;
+        close(a.hold[0]);
+        close(a.hold[1]);
+        return err_fail(e, spawn_clone_hint(-e, flags, hint, sizeof(hint)), "%s ~ %s", op, shell);
+    }
     narrate_op(shell, "%s", op);
 
-    /* -U: the IDs the child will drop to are, inside, the only ones mapped: to us. */
+    /* -U: the IDs the child will drop to are, inside, the only ones mapped: to us.
+     * The writes, and why in that order, are in userns-maps.c beside this file. */
     if (a.userns) {
         struct userns_map m = {a.uid, getuid(), a.gid, getgid()};
         char failed[128];
-        if ((r = userns_write_maps(child.pid, &m, failed, sizeof(failed))) < 0)
-            err_die(EXIT_RUNTIME, -r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+        if ((r = userns_write_maps(pid, &m, failed, sizeof(failed))) < 0) {
+            err_print(-r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+            return pid1_abandon(pid, a.hold);
+        }
     }
 
-    /* The article's loop, and its exit status passed on (stage 01 explains). */
+    /* As in stage 01: let it go, wait for it in the article's loop, pass its status on. */
+    if ((r = pid1_release(a.hold)) < 0) {
+        err_print(-r, NULL, "releasing the child %d", (int)pid);
+        return pid1_abandon(pid, a.hold);
+    }
     int code;
-    const char *failed;
-    if ((r = spawn_finish(&child, &code, &failed)) < 0)
-        err_die(EXIT_RUNTIME, -r, NULL, "%s %d", failed, (int)child.pid);
+    if ((r = pid1_wait(pid, a.hold, &code)) < 0)
+        return err_fail(-r, NULL, "waitpid %d", (int)pid);
     return code;
 }

@@ -1,7 +1,8 @@
-/* err.c - one-line error messages and the stage's exit. */
+/* err.c - one-line error messages, and the statuses a stage returns with them. */
 #define _GNU_SOURCE
 #include "err.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,49 @@ static void vprint(int err, const char *hint, const char *fmt, va_list ap)
     fwrite(line, 1, (size_t)n, stderr);
 }
 
+/* "try '01-pid-ns/pid-ns -h'": the stage "01-pid-ns" is built as 01-pid-ns/pid-ns. */
+static const char *usage_hint(char *buf, size_t size)
+{
+    const char *prog = strchr(err_stage, '-');
+    snprintf(buf, size, "try '%s/%s -h'", err_stage, prog ? prog + 1 : err_stage);
+    return buf;
+}
+
 void err_print(int err, const char *hint, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vprint(err, hint, fmt, ap);
     va_end(ap);
+}
+
+int err_fail(int err, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(err, hint, fmt, ap);
+    va_end(ap);
+    return EXIT_RUNTIME;
+}
+
+int err_bad_usage(const char *fmt, ...)
+{
+    char hint[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vprint(0, usage_hint(hint, sizeof(hint)), fmt, ap);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int err_bad_option(int opt, char *const argv[])
+{
+    if (opt == ':')
+        return err_bad_usage("option '%s' needs an argument", argv[optind - 1]);
+    /* optopt is the unknown letter of a short option, 0 for an unknown long one. */
+    if (optopt)
+        return err_bad_usage("unknown option '-%c'", optopt);
+    return err_bad_usage("unknown option '%s'", argv[optind - 1]);
 }
 
 void err_die(int status, int err, const char *hint, const char *fmt, ...)
@@ -47,12 +85,9 @@ void err_die(int status, int err, const char *hint, const char *fmt, ...)
 void err_usage(const char *fmt, ...)
 {
     char hint[128];
-    const char *prog = strchr(err_stage, '-');
-    /* "01-pid-ns" is built as 01-pid-ns/pid-ns: point at the binary the student runs. */
-    snprintf(hint, sizeof(hint), "try '%s/%s -h'", err_stage, prog ? prog + 1 : err_stage);
     va_list ap;
     va_start(ap, fmt);
-    vprint(0, hint, fmt, ap);
+    vprint(0, usage_hint(hint, sizeof(hint)), fmt, ap);
     va_end(ap);
     exit(EXIT_USAGE);
 }

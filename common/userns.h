@@ -1,40 +1,11 @@
-/* userns.h - a user namespace for a cloned child: its ID maps, and why the kernel
- * may refuse one.
- *
- * A child cloned with CLONE_NEWUSER starts with every capability inside its new user
- * namespace, but its IDs are unmapped: it is the overflow user 65534 until someone
- * writes /proc/PID/uid_map and gid_map.  An unprivileged parent may write one line
- * each, mapping one ID inside to its own ID outside, and only after writing "deny" to
- * /proc/PID/setgroups (since Linux 3.19): otherwise the child could drop a group that
- * a file's permissions deny access to, and gain access.  That is what
- * `unshare --user --map-root-user` does; the stages' -U option does the same while
- * the child waits on its release pipe (see spawn.h).
+/* userns.h - why the kernel may refuse an ordinary user a user namespace, for the
+ * hint of a failed clone(CLONE_NEWUSER) (common/spawn.c).  The user-namespace lesson
+ * itself, the ID maps, is stage 03's: 03-user-drop/userns-maps.c.
  */
 #ifndef NSLAB_USERNS_H
 #define NSLAB_USERNS_H
 
 #include <stddef.h>
-#include <sys/types.h>
-
-/* One ID inside the namespace and the ID outside it stands for. */
-struct userns_map {
-    uid_t uid_inside, uid_outside;
-    gid_t gid_inside, gid_outside;
-};
-
-/* "INSIDE OUTSIDE COUNT\n", a line of uid_map or gid_map (user_namespaces(7)).
- * Returns its length, or -ENOSPC when buf is too small. */
-int userns_format_map(char *buf, size_t size, unsigned long inside, unsigned long outside,
-                      unsigned long count);
-
-/* Writes text to /proc/PID/<file> in a single write(), as the kernel requires for the
- * maps.  0 or -errno. */
-int userns_write_proc(pid_t pid, const char *file, const char *text);
-
-/* Writes, in the order the kernel needs, "deny" to /proc/PID/setgroups, then uid_map,
- * then gid_map, each narrated with its shell equivalent.  On failure returns -errno
- * and leaves in op the shell command that failed (for the stage's error line). */
-int userns_write_maps(pid_t pid, const struct userns_map *m, char *op, size_t opsize);
 
 /* When a setting under procsys ("/proc/sys") forbids unprivileged user namespaces,
  * writes a one-line hint naming it into hint and returns 1; otherwise returns 0.

@@ -23,9 +23,9 @@ case "$ex" in
   1.1) # break it: drop MS_PRIVATE, watch the proc mount leak
     procs=$(unshare --mount sh -c 'mount --make-rshared / && 01-pid-ns/pid-ns -q -- true; ls /proc | grep -c "^[0-9]"')
     if [ "$procs" = 0 ]; then
-      done_ "with / shared and no MS_PRIVATE, the child's proc landed on the parent's /proc, which now lists 0 processes (this ran in a throwaway mount namespace; your real /proc is fine). Put mnt_make_rprivate back and run make."
+      done_ "with / shared and no MS_PRIVATE, the child's proc landed on the parent's /proc, which now lists 0 processes (this ran in a throwaway mount namespace; your real /proc is fine). Put the pid1_make_private(\"/\") step back and run make."
     fi
-    not_yet "the parent's /proc still lists $procs processes: remove the mnt_make_rprivate(\"/\") step from child_main in 01-pid-ns/pid-ns.c, then run this check again"
+    not_yet "the parent's /proc still lists $procs processes: remove the pid1_make_private(\"/\") step from child_main in 01-pid-ns/pid-ns.c, then run this check again"
     ;;
   1.2) # a PID 1 that SIGTERM can stop
     [ $# -gt 0 ] || { echo "exercise 1.2: give the command to run as PID 1: make exercise EX=1.2 CMD='sleep 300'" >&2; exit 2; }
@@ -83,7 +83,7 @@ case "$ex" in
     if [[ $out == *"gid_map: Operation not permitted"* ]]; then
       done_ "an unprivileged process may write gid_map only after \"deny\" is in setgroups: otherwise it could drop groups that deny it access (a file mode like 0707). The kernel refused the map with EPERM. Put the setgroups write back first and run make."
     fi
-    not_yet "the maps were written (${out:-pid-ns -U ran}): in common/userns.c's userns_write_maps, write gid_map before setgroups, then run this check again"
+    not_yet "the maps were written (${out:-pid-ns -U ran}): in 03-user-drop/userns-maps.c's userns_write_maps, write gid_map before setgroups, then run this check again"
     ;;
   4.1) # break it: lo stays down in ns1
     h=nslab-ex41h n=nslab-ex41n

@@ -24,8 +24,8 @@ copy_tree() {
 
 @test "1.1 is done once MS_PRIVATE is gone" {
   copy_tree
-  sed -i 's/if ((r = mnt_make_rprivate("\/")) < 0) {/if (0) {/' "$tree/01-pid-ns/pid-ns.c"
-  if grep -q 'mnt_make_rprivate("/")) < 0' "$tree/01-pid-ns/pid-ns.c"; then
+  sed -i 's/if ((r = pid1_make_private("\/")) < 0)/if (0)/' "$tree/01-pid-ns/pid-ns.c"
+  if grep -q 'pid1_make_private("/")) < 0' "$tree/01-pid-ns/pid-ns.c"; then
     fail "the edit did not apply"
   fi
   run "$tree/scripts/exercises.sh" 1.1
@@ -82,6 +82,9 @@ copy_tree() {
   copy_tree
   # a setuid() ahead of the setgid() step, as a student moving the call would have it
   sed -i 's|^    narrate_op(shell, "setgid(%u)", (unsigned)a->gid);|    if (setuid(a->uid) < 0)\n        return EXIT_RUNTIME;\n&|' "$tree/03-user-drop/user-drop.c"
+  if ! grep -B2 'narrate_op(shell, "setgid(%u)"' "$tree/03-user-drop/user-drop.c" | grep -q 'setuid(a->uid)'; then
+    fail "the edit did not apply"
+  fi
   run "$tree/scripts/exercises.sh" 3.1
   assert_success
   assert_output --partial "exercise 3.1: done: once setuid(65534) has run, the process has no CAP_SETGID left"
@@ -95,7 +98,10 @@ copy_tree() {
 
 @test "3.2 is done once gid_map is written before setgroups" {
   copy_tree
-  sed -i '0,/write_one(pid, "setgroups", "deny", op, opsize)/s//write_one(pid, "gid_map", gid_map, op, opsize)/' "$tree/common/userns.c"
+  sed -i '0,/write_one(pid, "setgroups", "deny", op, opsize)/s//write_one(pid, "gid_map", gid_map, op, opsize)/' "$tree/03-user-drop/userns-maps.c"
+  if ! grep -q 'write_one(pid, "gid_map", gid_map, op, opsize)) < 0' "$tree/03-user-drop/userns-maps.c"; then
+    fail "the edit did not apply"
+  fi
   run "$tree/scripts/exercises.sh" 3.2
   assert_success
   assert_output --partial "exercise 3.2: done: an unprivileged process may write gid_map only after"

@@ -1,6 +1,8 @@
-/* test_mounts.c - private propagation and proc, inside a throwaway mount namespace.
- * Check runs each test in a forked process; each first moves into its own mount
- * namespace, so nothing here can touch the machine's mount table. */
+/* test_mounts.c - stage 01's private propagation and proc (01-pid-ns/pid1.c), the
+ * mounts stage 02 writes out, and the mountinfo reader (common/mounts.c), inside a
+ * throwaway mount namespace.  Check runs each test in a forked process; each first
+ * moves into its own mount namespace, so nothing here can touch the machine's mount
+ * table. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -10,12 +12,14 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "../../01-pid-ns/pid1.h"
 #include "../../common/mounts.h"
 #include "../../common/narrate.h"
 #include "suites.h"
 
 static void private_ns(void)
 {
+    narrate_init("t", true);
     ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
 }
 
@@ -40,22 +44,33 @@ START_TEST(rprivate_cuts_shared_propagation)
     private_ns();
     ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
     ck_assert_int_eq(root_is_shared(), 1);
-    ck_assert_int_eq(mnt_make_rprivate("/"), 0);
+    /* narrated as the stages show it */
+    FILE *nar = tmpfile();
+    narrate_init("t", false);
+    narrate_set_stream(nar);
+    ck_assert_int_eq(pid1_make_private("/"), 0);
+    narrate_set_stream(NULL);
     ck_assert_int_eq(root_is_shared(), 0);
+    char line[256] = "";
+    rewind(nar);
+    ck_assert_ptr_nonnull(fgets(line, sizeof(line), nar));
+    fclose(nar);
+    ck_assert_ptr_nonnull(strstr(line, "[t] mount(\"/\", MS_REC|MS_PRIVATE) "));
+    ck_assert_ptr_nonnull(strstr(line, "~ mount --make-rprivate /\n"));
 }
 END_TEST
 
 START_TEST(rprivate_missing_path_is_enoent)
 {
     private_ns();
-    ck_assert_int_eq(mnt_make_rprivate("/nonexistent-nslab-path"), -ENOENT);
+    ck_assert_int_eq(pid1_make_private("/nonexistent-nslab-path"), -ENOENT);
 }
 END_TEST
 
 START_TEST(proc_on_missing_dir_is_enoent)
 {
     private_ns();
-    ck_assert_int_eq(mnt_proc("/nonexistent-nslab-path"), -ENOENT);
+    ck_assert_int_eq(pid1_mount_proc("/nonexistent-nslab-path"), -ENOENT);
 }
 END_TEST
 
@@ -64,8 +79,8 @@ START_TEST(proc_mounts_a_proc)
     char dir[] = "/tmp/nslab-unit-XXXXXX", self[64];
     ck_assert_ptr_nonnull(mkdtemp(dir));
     private_ns();
-    ck_assert_int_eq(mnt_make_rprivate("/"), 0);
-    ck_assert_int_eq(mnt_proc(dir), 0);
+    ck_assert_int_eq(pid1_make_private("/"), 0);
+    ck_assert_int_eq(pid1_mount_proc(dir), 0);
     snprintf(self, sizeof(self), "%s/self/status", dir);
     int ok = access(self, R_OK);
     umount(dir);
@@ -104,36 +119,38 @@ START_TEST(info_misses_and_small_buffers)
 }
 END_TEST
 
+/* The calls 02-ipc-mount-ns/ipc-mount-ns.c writes out, with its flags: --leak's
+ * shared / and the child's tmpfs. */
 START_TEST(fs_and_rshared)
 {
     char dir[] = "/tmp/nslab-unit-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     private_ns();
-    ck_assert_int_eq(mnt_make_rprivate("/"), 0);
-    ck_assert_int_eq(mnt_make_rshared("/"), 0);
+    ck_assert_int_eq(pid1_make_private("/"), 0);
+    ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
     ck_assert_int_eq(root_is_shared(), 1);
-    int r = mnt_fs("tmpfs", dir);
+    int r = mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, NULL);
     umount(dir);
     rmdir(dir);
     ck_assert_int_eq(r, 0);
-    ck_assert_int_eq(mnt_fs("nosuchfs-nslab", "/mnt"), -ENODEV);
+    ck_assert_int_eq(mount("nosuchfs-nslab", "/mnt", "nosuchfs-nslab", MS_NOSUID | MS_NODEV, NULL),
+                     -1);
+    ck_assert_int_eq(errno, ENODEV);
 }
 END_TEST
 
 START_TEST(private_proc_cuts_propagation_unless_leak)
 {
-    const char *failed = NULL;
-    narrate_init("t", true);
     private_ns();
     ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
-    /* --leak's way: / stays shared */
-    ck_assert_int_eq(mnt_private_proc(true, &failed), 0);
+    /* --leak's way: proc without the private step, / stays shared */
+    ck_assert_int_eq(pid1_mount_proc("/proc"), 0);
     ck_assert_int_eq(root_is_shared(), 1);
     ck_assert_int_eq(umount2("/proc", MNT_DETACH), 0);
     /* stage 01's way */
-    ck_assert_int_eq(mnt_private_proc(false, &failed), 0);
+    ck_assert_int_eq(pid1_make_private("/"), 0);
+    ck_assert_int_eq(pid1_mount_proc("/proc"), 0);
     ck_assert_int_eq(root_is_shared(), 0);
-    ck_assert_str_eq(failed, "mount -t proc proc /proc");
     ck_assert_int_eq(access("/proc/self/status", R_OK), 0);
 }
 END_TEST

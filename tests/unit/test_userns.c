@@ -1,4 +1,5 @@
-/* test_userns.c - map lines, map writes and the settings that forbid user namespaces. */
+/* test_userns.c - stage 03's map lines and map writes (03-user-drop/userns-maps.c) and
+ * the settings that forbid user namespaces (common/userns.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../03-user-drop/userns-maps.h"
 #include "../../common/narrate.h"
 #include "../../common/userns.h"
 #include "suites.h"
