@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/dhcp.h"
+#include "../../05-bridge-dhcp/dhcp.h"
 #include "../../common/narrate.h"
 #include "suites.h"
 
