@@ -471,7 +471,10 @@ static int run(struct client *c, int timeout_ms, struct dhcp_lease *out)
             return -errno;
         if (r <= 0)
             continue;
-        for (;;) {
+        /* Read what is there, but never past the next retransmission or the
+         * deadline: a LAN flooded with packets that are not for us must not keep
+         * the client reading while its time runs out. */
+        for (long t = now; t < retry_at && t < deadline; t = now_ms()) {
             struct sockaddr_ll from = {0};
             socklen_t fl = sizeof(from);
             ssize_t n =
