@@ -209,7 +209,9 @@ int dhcp_acquire_flags(const char *ifname, const uint8_t mac[6], int timeout_ms,
     }
 
     /* The address the server will know us by: ip link show IFNAME's link/ether. */
-    if (!mac) {
+    if (mac) {
+        memcpy(hw, mac, 6);
+    } else {
         struct ifreq ifr = {0};
         snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
         if (ioctl(udp, SIOCGIFHWADDR, &ifr) < 0) {
@@ -217,9 +219,8 @@ int dhcp_acquire_flags(const char *ifname, const uint8_t mac[6], int timeout_ms,
             goto out;
         }
         memcpy(hw, ifr.ifr_hwaddr.sa_data, 6);
-        mac = hw;
     }
-    r = dhcp_exchange(udp, pkt, ifname, mac, timeout_ms, flags, out);
+    r = dhcp_exchange(udp, pkt, ifname, hw, timeout_ms, flags, out);
 out:
     if (udp >= 0)
         close(udp);
