@@ -29,8 +29,17 @@
  *   ip -n nslab-host5 link set eth0|veth0|br0 up; ip -n ns1 link set veth1 up
  *   ip netns exec nslab-host5 dhclient br0; ip netns exec ns1 dhclient veth1
  *
- * Read: bridge(8), ip-link(8) (type bridge, master), dnsmasq(8), dhclient(8),
- *       RFC 2131 (DHCP), RFC 2132 (its options), common/dhcp.h.
+ * What is new here is written out below, in cmd_up's order: br0's RTM_NEWLINK
+ * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
+ * each port) built with libmnl where they are sent; dnsmasq started inside the LAN by
+ * fork(), setns() and execvp(); each lease applied after our client's exchange, which
+ * is the second file of the stage, 05-bridge-dhcp/dhcp.c.  Met before: named
+ * namespaces, the veth pair, an address and a route (stage 04, through
+ * common/labstep.c).  Plumbing: dnsmasq's command line, lease file and pid
+ * (common/dnsmasq.c), the lease timer and the real clients (common/lanlab.c).
+ *
+ * Read: bridge(8), ip-link(8) (type bridge, master), rtnetlink(7), setns(2),
+ *       dnsmasq(8), dhclient(8), RFC 2131 (DHCP), RFC 2132 (its options).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
