@@ -29,18 +29,33 @@
  *   ip -n nslab-host5 link set eth0|veth0|br0 up; ip -n ns1 link set veth1 up
  *   ip netns exec nslab-host5 dhclient br0; ip netns exec ns1 dhclient veth1
  *
- * Read: bridge(8), ip-link(8) (type bridge, master), dnsmasq(8), dhclient(8),
- *       RFC 2131 (DHCP), RFC 2132 (its options), common/dhcp.h.
+ * What is new here is written out below, in cmd_up's order: br0's RTM_NEWLINK
+ * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
+ * each port) built with libmnl where they are sent; dnsmasq started inside the LAN by
+ * fork(), setns() and execvp(); each lease applied after our client's exchange, which
+ * is the second file of the stage, 05-bridge-dhcp/dhcp.c.  Met before: named
+ * namespaces, the veth pair, an address and a route (stage 04, through
+ * common/labstep.c).  Plumbing: dnsmasq's command line, lease file and pid
+ * (common/dnsmasq.c), the lease timer and the real clients (common/lanlab.c).
+ *
+ * Read: bridge(8), ip-link(8) (type bridge, master), rtnetlink(7), setns(2),
+ *       dnsmasq(8), dhclient(8), RFC 2131 (DHCP), RFC 2132 (its options).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/dnsmasq.h"
@@ -52,6 +67,7 @@
 #include "../common/netns.h"
 #include "../common/nl.h"
 #include "../common/validate.h"
+#include "dhcp.h"
 
 static const char usage[] =
     "Usage: bridge-dhcp [OPTIONS] [up | down | show | exec [--host | --lan] -- CMD [ARG...]]\n"
@@ -135,134 +151,330 @@ static struct dnsmasq_conf dnsmasq_conf(void)
     };
 }
 
-/* One lease for ifname in ns, by the chosen client (ours by default), timed. */
-static void lease(struct nl *nl, const char *ns, const char *ifname)
+/* ip netns exec LAN dnsmasq ...: the DHCP server starts inside the LAN, and the
+ * caller goes on building the lab while it loads and binds (dnsmasq_ready waits). */
+static int dnsmasq_start(const struct dnsmasq_conf *conf)
 {
-    struct lanlab_client c = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
-    struct nl_addr4 a;
-    char ip[INET_ADDRSTRLEN];
-    long us;
-    check(lanlab_lease(&st, nl, ns, ifname, &c, &a, &us));
-    inet_ntop(AF_INET, &a.addr, ip, sizeof(ip));
-    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, a.prefix,
-                 (double)us / 1000.0, cfg.client);
-    if (cfg.timing)
-        printf("lease %s %s/%d %ld us %s\n", ifname, ip, a.prefix, us, cfg.client);
+    char buf[2048], *argv[32], shell[2400];
+    int pipefd[2], e = 0, r;
+
+    if (dnsmasq_build_argv(conf, buf, sizeof(buf), argv, 32) < 0)
+        return labstep_failed(&st, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
+    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", cfg.lan);
+    for (int i = 0; argv[i] && n > 0 && (size_t)n < sizeof(shell); i++)
+        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[i]);
+    /* Recorded before it exists: a killed up still has down stop it (found by its
+     * pid file then, with its command name and start time checked). */
+    if ((r = labstep_record(&st, LAB_PROC, "dnsmasq", cfg.lan)) < 0)
+        return r;
+    /* The LAN's namespace, opened by the parent: the child only has to join it. */
+    int nsfd = netns_open(cfg.lan);
+    if (nsfd < 0)
+        return labstep_failed(&st, nsfd, NULL, shell, NULL);
+    /* A pipe closed by a successful exec: EOF says dnsmasq runs, an errno says why
+     * the child never got there. */
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        e = errno;
+        close(nsfd);
+        return labstep_failed(&st, -e, NULL, shell, NULL);
+    }
+    narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", cfg.lan,
+               conf->ifname);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* setns(CLONE_NEWNET): every socket dnsmasq opens from now on is the LAN's,
+         * and --interface finds lan0 there.  Nothing else of the child changes. */
+        if (setns(nsfd, CLONE_NEWNET) == 0)
+            execvp(argv[0], argv);
+        e = errno;
+        if (write(pipefd[1], &e, sizeof(e)) < 0) {
+            /* nothing more the child can say */
+        }
+        _exit(127);
+    }
+    if (pid < 0)
+        e = errno;
+    close(nsfd);
+    close(pipefd[1]);
+    ssize_t got = 0;
+    if (pid > 0) {
+        do
+            got = read(pipefd[0], &e, sizeof(e));
+        while (got < 0 && errno == EINTR);
+    }
+    close(pipefd[0]);
+    if (pid > 0 && got > 0)
+        waitpid(pid, NULL, 0); /* it never got to exec: e says why */
+    if (pid < 0 || got > 0)
+        return labstep_failed(&st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
+    /* dnsmasq forks its daemon and exits once that one listens: down reaps the
+     * first process if up dies before dnsmasq_ready does. */
+    st.pending = pid;
+    return 0;
 }
 
-static void cmd_up(void)
+/* dnsmasq's first process exits once its daemon listens; then the daemon's pid (from
+ * its pid file) goes into the state file, with its start time. */
+static int dnsmasq_ready(const struct dnsmasq_conf *conf)
+{
+    int status, r = 0;
+    pid_t pid;
+
+    while (waitpid(st.pending, &status, 0) < 0)
+        if (errno != EINTR) {
+            r = -errno;
+            break;
+        }
+    st.pending = 0;
+    if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+        r = -EIO;
+    if (r == 0)
+        r = dnsmasq_pid(conf->dir, &pid);
+    int i = lab_find(&st.lab, LAB_PROC, "dnsmasq");
+    if (r == 0)
+        r = i < 0 ? i : lab_confirm_proc(&st.lab, i, pid);
+    if (r < 0)
+        return labstep_failed(&st, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+    narrate_note("dnsmasq is ready: PID %d serves DHCP on %s", (int)pid, conf->ifname);
+    return 0;
+}
+
+/* ip netns exec NS dhclient IFNAME, with our own client (05-bridge-dhcp/dhcp.c): the
+ * exchange runs in this thread after setns() into ns, then the lease is applied over
+ * netlink, as dhclient-script would with ip. */
+static int lease_ours(struct nl *nl, const char *ns, const char *ifname)
+{
+    struct dhcp_lease l;
+    char shell[128];
+    int back, r;
+
+    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
+    if ((r = netns_enter(ns, &back)) < 0)
+        return labstep_failed(&st, r, NULL, shell, NULL);
+    r = dhcp_acquire_flags(ifname, NULL, 0, cfg.rapid ? DHCP_RAPID_COMMIT : 0, &l);
+    int rl = netns_leave(back);
+    if (r == -ETIMEDOUT)
+        return labstep_failed(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
+                              cfg.dir);
+    if (r < 0 || rl < 0)
+        return labstep_failed(&st, r < 0 ? r : rl, NULL, shell, NULL);
+    struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
+    if ((r = labstep_addr_add(&st, nl, ns, ifname, &a)) < 0)
+        return r;
+    if (l.router.s_addr)
+        return labstep_default_route(&st, nl, ns, ifname, l.router);
+    return 0;
+}
+
+/* One lease for ifname in ns, by the chosen client (ours by default), timed the same
+ * way for every client: from just before it starts to the kernel's notice of the
+ * address (lanlab_watch). */
+static int lease(struct nl *nl, const char *ns, const char *ifname)
+{
+    struct lanlab_client c = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
+    struct lanlab_watch w;
+    struct nl_link l;
+    char ip[INET_ADDRSTRLEN];
+    int r;
+
+    if ((r = lanlab_watch_start(&st, ns, ifname, &w)) < 0)
+        return r;
+    r = !strcmp(cfg.client, "ours") ? lease_ours(nl, ns, ifname)
+                                    : lanlab_lease_real(&st, ns, ifname, &c);
+    if (r < 0) {
+        lanlab_watch_cancel(&w);
+        return r;
+    }
+    if ((r = lanlab_watch_end(&st, &w, ifname)) < 0)
+        return r;
+    long us = w.t1_us - w.t0_us;
+    if (nl_link_get(nl, ifname, &l) < 0)
+        return labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", ifname);
+    if ((r = lanlab_lease_listed(&st, cfg.dir, ifname, l.mac, w.addr.addr)) < 0)
+        return r;
+    inet_ntop(AF_INET, &w.addr.addr, ip, sizeof(ip));
+    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, w.addr.prefix,
+                 (double)us / 1000.0, cfg.client);
+    if (cfg.timing)
+        printf("lease %s %s/%d %ld us %s\n", ifname, ip, w.addr.prefix, us, cfg.client);
+    return 0;
+}
+
+/* The RTM_NEWLINK header every link request here starts with: the link is named
+ * (IFLA_IFNAME), not numbered, so ifi_index stays 0 and the kernel looks it up. */
+static struct nlmsghdr *newlink(char *buf, const char *name, uint16_t flags)
+{
+    memset(buf, 0, NL_BUFSIZE);
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+    ifi->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    return nlh;
+}
+
+/* The article's host: br0 bridges eth0 (the cable to the LAN) and veth0 (ns1's). */
+static int cmd_up(void)
 {
     char buf[NL_BUFSIZE], shell[200], op[160];
-    struct nl host, lan, ns1;
-    struct nl_link eth0;
-    int fd;
+    struct nl host, lan, ns1 = {0};
+    struct nl_link eth0, br;
+    struct nlmsghdr *nlh;
+    int fd, r;
 
     /* Refuse before changing anything when a name is someone else's. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    check(labstep_names_free(&st, names, 3));
+    if ((r = labstep_names_free(&st, names, 3)) < 0)
+        return r;
 
     /* The lab's own directory, for dnsmasq's and the clients' files. */
-    check(labstep_record(&st, LAB_DIR, cfg.host, NULL));
+    if ((r = labstep_record(&st, LAB_DIR, cfg.host, NULL)) < 0)
+        return r;
     snprintf(shell, sizeof(shell), "mkdir %s", cfg.dir);
     narrate_op(shell, "mkdir(%s): pid, lease and log files stay in the lab", cfg.dir);
     if (mkdir(cfg.dir, 0755) < 0)
-        check(labstep_failed(&st, -errno, NULL, shell, NULL));
+        return labstep_failed(&st, -errno, NULL, shell, NULL);
 
-    check(labstep_netns_add(&st, cfg.host));
-    check(labstep_netns_add(&st, cfg.lan));
-    check(labstep_nl_open(&st, cfg.lan, &lan));
-    check(labstep_nl_open(&st, cfg.host, &host));
+    if ((r = labstep_netns_add(&st, cfg.host)) < 0 || (r = labstep_netns_add(&st, cfg.lan)) < 0 ||
+        (r = labstep_nl_open(&st, cfg.lan, &lan)) < 0)
+        return r;
+    if ((r = labstep_nl_open(&st, cfg.host, &host)) < 0)
+        goto close_lan;
 
-    /* The lab host's bridge first (brctl addbr br0).  It also takes index 2 there, so
-     * eth0, made next, gets 3 while its peer lan0 gets 2 in the LAN: a veth whose
-     * peer has its own index looks to the kernel like a plain device, whose carrier
-     * change the link watch may put off for up to a second - and a bridge port
-     * forwards only once its carrier is seen. */
-    check(labstep_link_up(&st, &host, cfg.host, "lo"));
-    check(labstep_record(&st, LAB_LINK, cfg.br, cfg.host));
+    /* brctl addbr br0: a link of kind "bridge", IFLA_LINKINFO { IFLA_INFO_KIND }, no
+     * IFLA_INFO_DATA (the defaults: STP off).  NLM_F_EXCL: fail rather than reuse.
+     * Made first, it also takes index 2 in the lab host, so eth0, made next, gets 3
+     * while its peer lan0 gets 2 in the LAN: a veth whose peer has its own index looks
+     * to the kernel like a plain device, whose carrier change the link watch may put
+     * off for up to a second - and a bridge port forwards only once its carrier is
+     * seen. */
+    if ((r = labstep_link_up(&st, &host, cfg.host, "lo")) < 0 ||
+        (r = labstep_record(&st, LAB_LINK, cfg.br, cfg.host)) < 0)
+        goto close_host;
+    nlh = newlink(buf, cfg.br, NLM_F_CREATE | NLM_F_EXCL);
+    struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    mnl_attr_nest_end(nlh, linkinfo);
     snprintf(shell, sizeof(shell), "ip -n %s link add %s type bridge", cfg.host, cfg.br);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s type bridge", cfg.br);
-    check(labstep_request(&st, &host, nl_msg_bridge_add(buf, cfg.br), shell, op));
+    if ((r = labstep_request(&st, &host, nlh, shell, op)) < 0)
+        goto close_host;
 
     /* The LAN: the router's interface, its cable's other end born in the lab host as
-     * eth0 (the article's physical card), and a DHCP server. */
-    check(labstep_link_up(&st, &lan, cfg.lan, "lo"));
-    check(labstep_record(&st, LAB_LINK, cfg.lanif, cfg.lan));
-    if ((fd = netns_open(cfg.host)) < 0)
-        check(labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host));
+     * eth0 (the article's physical card; stage 04 taught the veth pair), and a DHCP
+     * server. */
+    if ((r = labstep_link_up(&st, &lan, cfg.lan, "lo")) < 0 ||
+        (r = labstep_record(&st, LAB_LINK, cfg.lanif, cfg.lan)) < 0)
+        goto close_host;
+    if ((fd = netns_open(cfg.host)) < 0) {
+        r = labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host);
+        goto close_host;
+    }
     snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.lan,
              cfg.lanif, cfg.eth0, cfg.host);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.lanif,
              cfg.eth0, fd, cfg.host);
-    check(labstep_request(&st, &lan, nl_msg_veth_add(buf, cfg.lanif, cfg.eth0, fd), shell, op));
+    r = labstep_request(&st, &lan, nl_msg_veth_add(buf, cfg.lanif, cfg.eth0, fd), shell, op);
     close(fd);
-    check(labstep_addr_add(&st, &lan, cfg.lan, cfg.lanif, &cfg.router));
-    check(labstep_link_up(&st, &lan, cfg.lan, cfg.lanif));
+    if (r < 0 || (r = labstep_addr_add(&st, &lan, cfg.lan, cfg.lanif, &cfg.router)) < 0 ||
+        (r = labstep_link_up(&st, &lan, cfg.lan, cfg.lanif)) < 0)
+        goto close_host;
     /* dnsmasq starts while we build the lab host; it must be ready before the first
      * DISCOVER, not before. */
     struct dnsmasq_conf dconf = dnsmasq_conf();
-    check(lanlab_dnsmasq_start(&st, cfg.lan, &dconf));
+    if ((r = dnsmasq_start(&dconf)) < 0)
+        goto close_host;
 
     /* ns1, the article's namespace, behind the bridge. */
-    check(labstep_netns_add(&st, cfg.ns));
-    check(labstep_nl_open(&st, cfg.ns, &ns1));
+    if ((r = labstep_netns_add(&st, cfg.ns)) < 0 || (r = labstep_nl_open(&st, cfg.ns, &ns1)) < 0)
+        goto close_host;
 
-    /* The lab host: br0 gets eth0's MAC (as the article saw), veth0 comes beside. */
-    /* A bridge takes the lowest MAC of its ports unless given one: fixed to eth0's,
-     * br0 keeps one identity (and one lease) whatever ports come and go. */
-    if (nl_link_get(&host, cfg.eth0, &eth0) < 0)
-        check(labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0));
+    /* br0 gets eth0's MAC (as the article saw), IFLA_ADDRESS.  A bridge takes the
+     * lowest MAC of its ports unless given one: fixed to eth0's, br0 keeps one
+     * identity (and one lease) whatever ports come and go. */
+    if (nl_link_get(&host, cfg.eth0, &eth0) < 0) {
+        r = labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0);
+        goto close_all;
+    }
     char mac[18];
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", eth0.mac[0], eth0.mac[1],
              eth0.mac[2], eth0.mac[3], eth0.mac[4], eth0.mac[5]);
+    nlh = newlink(buf, cfg.br, 0);
+    mnl_attr_put(nlh, IFLA_ADDRESS, 6, eth0.mac);
     snprintf(shell, sizeof(shell), "ip -n %s link set %s address %s", cfg.host, cfg.br, mac);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_ADDRESS %s (%s's)", cfg.br, mac, cfg.eth0);
-    check(labstep_request(&st, &host, nl_msg_link_mac(buf, cfg.br, eth0.mac), shell, op));
-    check(labstep_record(&st, LAB_LINK, cfg.veth0, cfg.host));
-    if ((fd = netns_open(cfg.ns)) < 0)
-        check(labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns));
+    if ((r = labstep_request(&st, &host, nlh, shell, op)) < 0)
+        goto close_all;
+
+    /* veth0 beside it, its peer veth1 born in ns1 (stage 04's pair). */
+    if ((r = labstep_record(&st, LAB_LINK, cfg.veth0, cfg.host)) < 0)
+        goto close_all;
+    if ((fd = netns_open(cfg.ns)) < 0) {
+        r = labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns);
+        goto close_all;
+    }
     snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.host,
              cfg.veth0, cfg.veth1, cfg.ns);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.veth0,
              cfg.veth1, fd, cfg.ns);
-    check(labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op));
+    r = labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op);
     close(fd);
+    if (r < 0)
+        goto close_all;
 
-    /* brctl addif: a port is named by its master's index, IFLA_MASTER. */
-    struct nl_link br;
-    if (nl_link_get(&host, cfg.br, &br) < 0)
-        check(labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br));
+    /* brctl addif br0 eth0, then veth0: a port names its bridge by index,
+     * IFLA_MASTER, so ask br0's first (RTM_GETLINK). */
+    if (nl_link_get(&host, cfg.br, &br) < 0) {
+        r = labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br);
+        goto close_all;
+    }
     const char *const ports[] = {cfg.eth0, cfg.veth0};
     for (int i = 0; i < 2; i++) {
+        nlh = newlink(buf, ports[i], 0);
+        mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)br.index);
         snprintf(shell, sizeof(shell), "ip -n %s link set %s master %s", cfg.host, ports[i],
                  cfg.br);
         snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_MASTER %d (%s)", ports[i], br.index, cfg.br);
-        check(labstep_request(&st, &host, nl_msg_link_master(buf, ports[i], br.index), shell, op));
+        if ((r = labstep_request(&st, &host, nlh, shell, op)) < 0)
+            goto close_all;
     }
     narrate_note("%s and %s hold no address (the article's ifconfig %s 0.0.0.0): a port hands "
                  "its frames to the bridge, and the host's address goes on %s",
                  cfg.eth0, cfg.veth0, cfg.eth0, cfg.br);
-    check(labstep_link_up(&st, &host, cfg.host, cfg.br));
-    check(labstep_link_up(&st, &host, cfg.host, cfg.eth0));
-    check(labstep_link_up(&st, &host, cfg.host, cfg.veth0));
-    check(labstep_link_up(&st, &ns1, cfg.ns, "lo"));
-    check(labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1));
+    if ((r = labstep_link_up(&st, &host, cfg.host, cfg.br)) < 0 ||
+        (r = labstep_link_up(&st, &host, cfg.host, cfg.eth0)) < 0 ||
+        (r = labstep_link_up(&st, &host, cfg.host, cfg.veth0)) < 0 ||
+        (r = labstep_link_up(&st, &ns1, cfg.ns, "lo")) < 0 ||
+        (r = labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1)) < 0)
+        goto close_all;
     /* A port forwards only once the kernel has seen its carrier: a DISCOVER sent
      * before would be lost, and the client would wait for its first retransmission. */
-    const char *const ports2[] = {cfg.eth0, cfg.veth0};
-    int r = nl_bridge_wait_forwarding(&host, cfg.br, ports2, 2, 1000);
-    if (r < 0)
-        check(labstep_failed(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
-                             cfg.veth0));
+    if ((r = nl_bridge_wait_forwarding(&host, cfg.br, ports, 2, 1000)) < 0) {
+        r = labstep_failed(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
+                           cfg.veth0);
+        goto close_all;
+    }
 
-    check(lanlab_dnsmasq_ready(&st, &dconf));
-
-    /* dhclient br0, then ip netns exec ns1 dhclient veth1. */
-    lease(&host, cfg.host, cfg.br);
-    lease(&ns1, cfg.ns, cfg.veth1);
-    nl_close(&host);
-    nl_close(&lan);
+    /* dhclient br0, then ip netns exec ns1 dhclient veth1, once dnsmasq listens. */
+    if ((r = dnsmasq_ready(&dconf)) < 0 || (r = lease(&host, cfg.host, cfg.br)) < 0 ||
+        (r = lease(&ns1, cfg.ns, cfg.veth1)) < 0)
+        goto close_all;
+close_all:
     nl_close(&ns1);
+close_host:
+    nl_close(&host);
+close_lan:
+    nl_close(&lan);
+    return r;
+}
+
+/* labstep_run's up: a failed step has returned, with st.fail filled in. */
+static void up(void)
+{
+    if (cmd_up() < 0)
+        labstep_die(&st);
 }
 
 static void print_port(const struct nl_brport *p, void *data)
@@ -498,8 +710,7 @@ int main(int argc, char *argv[])
 
     /* exec, show, up, down or the demo: labstep_run calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    const struct labstep_ops ops = {
-        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 3};
+    const struct labstep_ops ops = {.up = up, .show = show, .demo = demo, .names = names, .n = 3};
     int r = labstep_run(&st, which, cfg.host, &ops,
                         !where                     ? cfg.ns
                         : !strcmp(where, "--host") ? cfg.host

@@ -1,15 +1,14 @@
-/* dhcp.h - a small DHCP client (RFC 2131, options from RFC 2132), written out so a
- * student can see the protocol: DISCOVER, OFFER, REQUEST, ACK.
+/* dhcp.h - DHCP's wire format (RFC 2131, options from RFC 2132), and the checks on
+ * what a server sends back.
  *
- * Two layers:
- *   - pure builders and parsers (dhcp_build_*, dhcp_parse_*), which touch no socket,
- *     so the unit tests feed them every malformed reply a network could deliver;
- *   - dhcp_acquire(), which runs the exchange on one interface of the network
- *     namespace the calling thread is in, and returns the lease.
- * Applying the lease (address, default route) is the caller's job, over netlink.
- * Nothing here prints an error or exits: each function returns 0 (or a length) or
- * -errno, and the parser also hands back a one-line reason the caller can narrate.
- * dhcp_acquire() narrates each message it sends or receives (narrate.h).
+ * The client itself - DISCOVER built and sent, OFFER read, REQUEST, ACK - is stage
+ * 05's lesson, written out in 05-bridge-dhcp/dhcp.c.  What stays here is what every
+ * reader of DHCP packets needs and a student need not read first: the header and
+ * option codes, and two strict parsers of outside input (a server's reply, and the
+ * IP/UDP packet a packet socket hands over).  They touch no socket, so the unit tests
+ * and the fuzz targets feed them every malformed packet a network could deliver.
+ * Nothing here prints or exits: each function returns 0 or -errno, and the parsers
+ * also hand back a one-line reason the caller can narrate.
  */
 #ifndef NSLAB_DHCP_H
 #define NSLAB_DHCP_H
@@ -42,12 +41,47 @@ enum dhcp_msg_type {
 #define DHCP_MAX_DNS        3
 #define DHCP_LEASE_INFINITE 0xffffffffu
 
-/* Default overall bound of dhcp_acquire(), and its retransmission backoff: the
- * first retransmission after 250 ms, doubling up to 1 s (a lab LAN answers in
- * milliseconds; RFC 2131's 4 s first wait is meant for a busy real network). */
-#define DHCP_TIMEOUT_MS     5000
-#define DHCP_RETRY_FIRST_MS 250
-#define DHCP_RETRY_MAX_MS   1000
+/* The fixed BOOTP header (RFC 951, kept by RFC 2131) and the magic cookie.  Every
+ * field is naturally aligned, so the struct has no padding; packets are copied in
+ * and out with memcpy, never cast, since a receive buffer need not be aligned. */
+struct bootp {
+    uint8_t op; /* 1 BOOTP_REQUEST, 2 BOOTP_REPLY */
+    uint8_t htype;
+    uint8_t hlen;
+    uint8_t hops;
+    uint32_t xid;
+    uint16_t secs;
+    uint16_t flags;
+    uint32_t ciaddr;
+    uint32_t yiaddr;
+    uint32_t siaddr;
+    uint32_t giaddr;
+    uint8_t chaddr[16];
+    uint8_t sname[64];
+    uint8_t file[128];
+    uint32_t cookie;
+};
+_Static_assert(sizeof(struct bootp) == DHCP_OPTIONS_OFF, "BOOTP header must be 240 bytes");
+
+enum {
+    BOOTP_REQUEST = 1,
+    BOOTP_REPLY = 2,
+    BOOTP_HTYPE_ETHER = 1,
+    DHCP_OPT_PAD = 0,
+    DHCP_OPT_SUBNET_MASK = 1,
+    DHCP_OPT_ROUTER = 3,
+    DHCP_OPT_DNS = 6,
+    DHCP_OPT_HOSTNAME = 12,
+    DHCP_OPT_REQUESTED_IP = 50,
+    DHCP_OPT_LEASE_TIME = 51,
+    DHCP_OPT_MSG_TYPE = 53,
+    DHCP_OPT_SERVER_ID = 54,
+    DHCP_OPT_PARAM_LIST = 55,
+    DHCP_OPT_MAX_SIZE = 57,
+    DHCP_OPT_CLIENT_ID = 61,
+    DHCP_OPT_RAPID_COMMIT = 80, /* RFC 4039: empty; "answer my DISCOVER with an ACK" */
+    DHCP_OPT_END = 255,
+};
 
 /* A server's OFFER, ACK or NAK, after every check of dhcp_parse_reply(). */
 struct dhcp_reply {
@@ -64,36 +98,6 @@ struct dhcp_reply {
     int n_dns;
     bool rapid_commit; /* option 80 present: an ACK straight after a DISCOVER */
 };
-
-/* What dhcp_acquire() returns: everything needed to configure the interface. */
-struct dhcp_lease {
-    struct in_addr addr;
-    struct in_addr mask;
-    int prefix;
-    struct in_addr router; /* INADDR_ANY when the server gave none */
-    struct in_addr server;
-    uint32_t lease_time;
-    struct in_addr dns[DHCP_MAX_DNS];
-    int n_dns;
-    uint32_t xid;
-    int attempts;    /* messages sent, DISCOVERs and REQUESTs together */
-    long elapsed_us; /* from the first DISCOVER to the ACK */
-};
-
-/* Writes a DISCOVER (broadcast flag set; options 53, 61, 55, 57, and 12 when hostname
- * is not NULL) into buf.  Returns its length (at least DHCP_MIN_LEN) or -ENOSPC. */
-int dhcp_build_discover(void *buf, size_t size, uint32_t xid, const uint8_t mac[6], uint16_t secs,
-                        const char *hostname);
-
-/* The same DISCOVER with option 80 (RFC 4039, rapid commit): a server that allows it
- * answers with an ACK at once, and the exchange is two messages instead of four. */
-int dhcp_build_discover_rapid(void *buf, size_t size, uint32_t xid, const uint8_t mac[6],
-                              uint16_t secs, const char *hostname);
-
-/* Writes the REQUEST that selects an offer: options 50 (requested address) and 54
- * (the server chosen) as well as the DISCOVER's.  Returns its length or -ENOSPC. */
-int dhcp_build_request(void *buf, size_t size, uint32_t xid, const uint8_t mac[6], uint16_t secs,
-                       struct in_addr requested, struct in_addr server, const char *hostname);
 
 /* Checks a server's message (the UDP payload) and fills out.  Returns 0, or:
  *   -EBADMSG  malformed: truncated, not a BOOTREPLY, wrong htype/hlen, bad magic
@@ -122,24 +126,5 @@ int dhcp_mask_to_prefix(struct in_addr mask);
 
 /* "DHCPOFFER" for DHCPOFFER, "DHCP?" for an unknown type. */
 const char *dhcp_type_name(int type);
-
-/* Runs DISCOVER, OFFER, REQUEST, ACK on interface ifname of the calling thread's
- * network namespace; the interface must be up, with or without an address.  mac is
- * the interface's hardware address, or NULL to read it.  Retransmits with a short
- * backoff, restarts after a NAK, and gives up after timeout_ms (DHCP_TIMEOUT_MS
- * when 0).  Sends from 0.0.0.0:68 to 255.255.255.255:67 and reads the replies with
- * an AF_PACKET socket, since an interface without an address may not get broadcast
- * UDP through the IP stack (rp_filter).  Returns 0 with *out filled, -ETIMEDOUT
- * when no server completed the exchange in time, or another -errno when a socket
- * operation failed (-ENODEV for an unknown interface, -EPERM without CAP_NET_RAW). */
-int dhcp_acquire(const char *ifname, const uint8_t mac[6], int timeout_ms, struct dhcp_lease *out);
-
-/* dhcp_acquire with flags: DHCP_RAPID_COMMIT asks for rapid commit, and takes an ACK
- * that carries option 80 in answer to the DISCOVER as the lease (narrated "rapid
- * commit: ..."); a server that does not allow it answers with an OFFER, and the
- * exchange goes on with four messages. */
-#define DHCP_RAPID_COMMIT 1u
-int dhcp_acquire_flags(const char *ifname, const uint8_t mac[6], int timeout_ms, unsigned flags,
-                       struct dhcp_lease *out);
 
 #endif

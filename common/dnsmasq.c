@@ -2,15 +2,21 @@
 #define _GNU_SOURCE
 #include "dnsmasq.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "lab.h"
 
 /* Appends one formatted argument to argv, its text to buf. */
 struct argv_builder {
@@ -81,36 +87,79 @@ int dnsmasq_build_argv(const struct dnsmasq_conf *c, char *buf, size_t size, cha
     return r ? -ENOSPC : 0;
 }
 
+/* Copies the next space-separated field of line[*i..len) into out (shortened to fit
+ * size) and moves *i past it; false when there is none. */
+static bool next_field(const char *line, size_t len, size_t *i, char *out, size_t size)
+{
+    while (*i < len && line[*i] == ' ')
+        (*i)++;
+    size_t from = *i;
+    while (*i < len && line[*i] != ' ')
+        (*i)++;
+    size_t n = *i - from;
+    if (n == 0)
+        return false;
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, line + from, n);
+    out[n] = '\0';
+    return true;
+}
+
+/* "de:ad:be:ef:00:01": an Ethernet address, as dnsmasq writes it (lower-case hex). */
+static bool is_mac(const char *s)
+{
+    if (strlen(s) != 17)
+        return false;
+    for (int i = 0; i < 17; i++)
+        if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* One line: "<expiry> <mac> <ip> <hostname> <client-id>".  Only the first four fields
+ * are read, in place: the client identifier (hex, up to 255 bytes of it) can make a
+ * line of 800 bytes, and a line is never copied whole. */
+static bool parse_lease(const char *line, size_t len, struct dnsmasq_lease *l)
+{
+    char expiry[24], mac[24], ip[24], *end;
+    struct in_addr a;
+    size_t i = 0;
+    if (!next_field(line, len, &i, expiry, sizeof(expiry)) ||
+        !next_field(line, len, &i, mac, sizeof(mac)) ||
+        !next_field(line, len, &i, ip, sizeof(ip)) ||
+        !next_field(line, len, &i, l->hostname, sizeof(l->hostname)))
+        return false;
+    errno = 0;
+    l->expiry = strtoll(expiry, &end, 10);
+    /* A client that is not on Ethernet ("06-..." for token ring) has no MAC to show. */
+    if (errno || *end || end == expiry || !is_mac(mac) || inet_pton(AF_INET, ip, &a) != 1)
+        return false;
+    snprintf(l->mac, sizeof(l->mac), "%.17s", mac);
+    snprintf(l->ip, sizeof(l->ip), "%.15s", ip);
+    return true;
+}
+
 int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t max)
 {
-    int count = 0;
+    int count = 0, skipped = 0;
     const char *line = text;
 
+    /* A line we cannot use is skipped: one odd client never hides the others. */
     while (*line) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        if (len > 0) {
-            char copy[512], mac[32], ip[32], host[64];
-            long long expiry;
-            if (len >= sizeof(copy))
-                return -EINVAL;
-            memcpy(copy, line, len);
-            copy[len] = '\0';
-            if (sscanf(copy, "%lld %31s %31s %63s", &expiry, mac, ip, host) != 4 ||
-                strlen(mac) != 17 || strlen(ip) > 15)
-                return -EINVAL;
-            if ((size_t)count < max) {
-                struct dnsmasq_lease *l = &leases[count];
-                l->expiry = expiry;
-                snprintf(l->mac, sizeof(l->mac), "%s", mac);
-                snprintf(l->ip, sizeof(l->ip), "%s", ip);
-                snprintf(l->hostname, sizeof(l->hostname), "%s", host);
-            }
+        struct dnsmasq_lease l;
+        if (len > 0 && parse_lease(line, len, &l)) {
+            if ((size_t)count < max)
+                leases[count] = l;
             count++;
+        } else if (len > 0) {
+            skipped++;
         }
         line += len + (end ? 1 : 0);
     }
-    return count;
+    return count == 0 && skipped > 0 ? -EINVAL : count;
 }
 
 /* Reads a small file into buf; 0 or -errno. */
@@ -131,23 +180,50 @@ static int read_small(const char *path, char *buf, size_t size)
     return 0;
 }
 
-int dnsmasq_pid(const char *dir, pid_t *pid)
+/* The pid in dir/dnsmasq.pid, unchecked: 0, -errno, or -ESRCH for no number. */
+static int read_pid(const char *dir, pid_t *pid)
 {
-    char path[512], text[64];
+    char path[512], text[64], *end;
     int r;
 
     snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
     if ((r = read_small(path, text, sizeof(text))) < 0)
         return r;
-    char *end;
     long v = strtol(text, &end, 10);
-    if (end == text || v <= 1 || (*end != '\n' && *end != '\0'))
-        return -ESRCH;
-    /* Never signal a pid that has been reused by something else. */
-    snprintf(path, sizeof(path), "/proc/%ld/comm", v);
-    if (read_small(path, text, sizeof(text)) < 0 || strcmp(text, "dnsmasq\n") != 0)
+    if (end == text || v <= 1 || v > INT32_MAX || (*end != '\n' && *end != '\0'))
         return -ESRCH;
     *pid = (pid_t)v;
+    return 0;
+}
+
+int dnsmasq_pid(const char *dir, pid_t *pid)
+{
+    pid_t v;
+    int r = read_pid(dir, &v);
+    if (r < 0)
+        return r;
+    /* Never signal a pid that has been reused by something else, nor a zombie. */
+    if (lab_proc_check(v, "dnsmasq", 0) < 0)
+        return -ESRCH;
+    *pid = v;
+    return 0;
+}
+
+/* Is the process behind pidfd still the live dnsmasq we checked?  The pidfd pins the
+ * process (its pid cannot go to another while the fd is open and it is not reaped);
+ * lab_proc_check says it is not a zombie and still calls itself dnsmasq. */
+static bool still_ours(int pidfd, pid_t pid)
+{
+    return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 &&
+           lab_proc_check(pid, "dnsmasq", 0) == 0;
+}
+
+static int signal_if_ours(int pidfd, pid_t pid, int sig)
+{
+    if (!still_ours(pidfd, pid))
+        return 0;
+    if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+        return -errno;
     return 0;
 }
 
@@ -155,21 +231,25 @@ int dnsmasq_stop(const char *dir)
 {
     char path[512];
     pid_t pid;
-    int r = dnsmasq_pid(dir, &pid);
+    int r = read_pid(dir, &pid);
 
     snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
     if (r == -ENOENT)
         return 0;
-    if (r == 0) {
-        if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-            return -errno;
-        /* dnsmasq is not our child (it daemonized): poll until it is gone. */
-        for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
-            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-        if (kill(pid, 0) == 0 && kill(pid, SIGKILL) < 0 && errno != ESRCH)
-            return -errno;
+    /* The pidfd first, then the check: what the check saw is what the pidfd holds. */
+    int pidfd = r == 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+    if (pidfd >= 0 && still_ours(pidfd, pid)) {
+        if ((r = signal_if_ours(pidfd, pid, SIGTERM)) < 0)
+            goto out;
+        /* dnsmasq is not our child (it daemonized): the pidfd turns readable when it
+         * exits, zombie or not. */
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        if (poll(&p, 1, 1000) == 0 && (r = signal_if_ours(pidfd, pid, SIGKILL)) < 0)
+            goto out;
     }
-    if (unlink(path) < 0 && errno != ENOENT)
-        return -errno;
-    return 0;
+    r = unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+out:
+    if (pidfd >= 0)
+        close(pidfd);
+    return r;
 }

@@ -37,17 +37,23 @@ struct dnsmasq_lease {
     char hostname[64];
 };
 
-/* Parses a lease file's text; stores up to max leases and returns how many there are,
- * or -EINVAL at the first malformed line. */
+/* Parses a lease file's text; stores up to max leases and returns how many there are.
+ * A line it cannot use (garbled, or a client that is not on Ethernet) is skipped, a
+ * host name too long for the struct is shortened, and a long line (a client's 255-byte
+ * identifier) is read as far as its fourth field: the good leases are never lost.
+ * -EINVAL when the text has lines and not one of them is a lease. */
 int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t max);
 
-/* The pid in dir/dnsmasq.pid, if that process is still a dnsmasq (its /proc/PID/comm
- * says so: a recycled pid is never signalled).  0, -ENOENT when there is no pid file,
- * -ESRCH when the process is gone or is something else. */
+/* The pid in dir/dnsmasq.pid, if that process is still a live dnsmasq (lab_proc_check:
+ * its command name, and not a zombie; a recycled pid is never signalled).  0, -ENOENT
+ * when there is no pid file, -ESRCH when the process is gone or is something else. */
 int dnsmasq_pid(const char *dir, pid_t *pid);
 
 /* Stops the dnsmasq of dir (SIGTERM, then waits for it to go, up to about a second,
- * then SIGKILL) and removes its pid file.  0 when stopped or already gone. */
+ * then SIGKILL) and removes its pid file.  The process is held by a pidfd from the
+ * first check on, and checked again (still dnsmasq, still alive) before each signal:
+ * a zombie is gone already, and a pid that became something else is left alone.
+ * 0 when stopped or already gone. */
 int dnsmasq_stop(const char *dir);
 
 #endif

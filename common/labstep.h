@@ -16,7 +16,6 @@
 #ifndef NSLAB_LABSTEP_H
 #define NSLAB_LABSTEP_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -81,24 +80,6 @@ int labstep_addr_add(struct labstage *s, struct nl *nl, const char *ns, const ch
 /* ip -n NS route add default via GW dev NAME */
 int labstep_default_route(struct labstage *s, struct nl *nl, const char *ns, const char *name,
                           struct in_addr gw);
-
-/* Times a DHCP client the same way whatever it is: from labstep_watch_start (called
- * just before the client starts) to the kernel's notice that an IPv4 address was
- * added to ifname in ns (RTNLGRP_IPV4_IFADDR, read by a thread of its own). */
-struct labstep_watch {
-    struct nl nl;
-    int ifindex, r;
-    long t0_us, t1_us;
-    struct nl_addr4 addr;
-    pthread_t thread;
-    bool running;
-};
-int labstep_watch_start(struct labstage *s, const char *ns, const char *ifname,
-                        struct labstep_watch *w);
-/* Waits for the thread: 0 (w->t1_us - w->t0_us is the time), or -ETIMEDOUT. */
-int labstep_watch_end(struct labstep_watch *w);
-/* Stops the watch without waiting for an address (the client failed). */
-void labstep_watch_cancel(struct labstep_watch *w);
 
 /* Records an object before creating it (lab_record), failing as "writing the lab's
  * state".  Returns its index. */

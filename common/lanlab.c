@@ -1,4 +1,4 @@
-/* lanlab.c - the simulated LAN's DHCP server, and leases from any client. */
+/* lanlab.c - the lease timer, the real DHCP clients, and dnsmasq's lease file. */
 #define _GNU_SOURCE
 #include "lanlab.h"
 
@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dhcp.h"
+#include "dnsmasq.h"
 #include "narrate.h"
 #include "netns.h"
 
@@ -22,42 +22,78 @@ static void shell_of(char *buf, size_t size, const char *ns, char *const argv[])
         n += snprintf(buf + n, size - (size_t)n, " %s", argv[i]);
 }
 
-int lanlab_dnsmasq_start(struct labstage *s, const char *ns, const struct dnsmasq_conf *conf)
+static long mono_us(void)
 {
-    char buf[2048], *argv[32], shell[2400];
-    int r;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
+}
 
-    if (dnsmasq_build_argv(conf, buf, sizeof(buf), argv, 32) < 0)
-        return labstep_failed(s, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
-    shell_of(shell, sizeof(shell), ns, argv);
-    /* Recorded before it exists: a killed up still has down stop it (found by its
-     * pid file then, with its command name and start time checked). */
-    if ((r = labstep_record(s, LAB_PROC, "dnsmasq", ns)) < 0)
-        return r;
-    narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", ns, conf->ifname);
-    if ((r = netns_spawn(ns, argv, NULL, &s->pending)) < 0)
-        return labstep_failed(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+/* Long enough for dhclient's first lease on a slow machine; the client's own bound
+ * is shorter. */
+#define WATCH_TIMEOUT_MS 15000
+
+static void *watch_thread(void *arg)
+{
+    struct lanlab_watch *w = arg;
+    w->r = nl_wait_addr4(&w->nl, w->ifindex, WATCH_TIMEOUT_MS, &w->addr);
+    w->t1_us = mono_us();
+    return NULL;
+}
+
+int lanlab_watch_start(struct labstage *s, const char *ns, const char *ifname,
+                       struct lanlab_watch *w)
+{
+    struct nl_link l;
+    char shell[128];
+    int back, r;
+    memset(w, 0, sizeof(*w));
+    snprintf(shell, sizeof(shell), "ip -n %s monitor address", ns);
+    if ((r = netns_enter(ns, &back)) < 0)
+        return labstep_failed(s, r, NULL, shell, NULL);
+    r = nl_open(&w->nl);
+    int rl = netns_leave(back);
+    if (r < 0 || rl < 0) {
+        if (r == 0)
+            nl_close(&w->nl);
+        return labstep_failed(s, r < 0 ? r : rl, NULL, shell, NULL);
+    }
+    if ((r = nl_link_get(&w->nl, ifname, &l)) < 0 || (r = nl_watch_addrs4(&w->nl)) < 0) {
+        nl_close(&w->nl);
+        return labstep_failed(s, r, NULL, shell, NULL);
+    }
+    w->ifindex = l.index;
+    if ((r = pthread_create(&w->thread, NULL, watch_thread, w)) != 0) {
+        nl_close(&w->nl);
+        return labstep_failed(s, -r, NULL, shell, NULL);
+    }
+    w->running = true;
+    w->t0_us = mono_us();
     return 0;
 }
 
-int lanlab_dnsmasq_ready(struct labstage *s, const struct dnsmasq_conf *conf)
+int lanlab_watch_end(struct labstage *s, struct lanlab_watch *w, const char *ifname)
 {
-    int status, r;
-    pid_t pid;
-
-    r = netns_wait(s->pending, NULL, &status);
-    s->pending = 0;
-    if (r == 0 && status != 0)
-        r = -EIO;
-    if (r == 0)
-        r = dnsmasq_pid(conf->dir, &pid);
-    int i = lab_find(&s->lab, LAB_PROC, "dnsmasq");
-    if (r == 0)
-        r = i < 0 ? i : lab_confirm_proc(&s->lab, i, pid);
-    if (r < 0)
-        return labstep_failed(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
-    narrate_note("dnsmasq is ready: PID %d serves DHCP on %s", (int)pid, conf->ifname);
+    if (!w->running)
+        return labstep_failed(s, -EINVAL, NULL, "ip monitor address", "not started");
+    pthread_join(w->thread, NULL);
+    w->running = false;
+    nl_close(&w->nl);
+    if (w->r < 0)
+        return labstep_failed(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s",
+                              ifname);
     return 0;
+}
+
+void lanlab_watch_cancel(struct lanlab_watch *w)
+{
+    if (!w->running)
+        return;
+    /* The thread waits in poll(), a cancellation point. */
+    pthread_cancel(w->thread);
+    pthread_join(w->thread, NULL);
+    w->running = false;
+    nl_close(&w->nl);
 }
 
 bool lanlab_client_installed(const char *prog)
@@ -70,33 +106,6 @@ bool lanlab_client_installed(const char *prog)
             return true;
     }
     return false;
-}
-
-/* Ours: the exchange in this process, inside ns (setns), then the lease applied over
- * netlink, as dhclient-script would with ip. */
-static int lease_ours(struct labstage *s, struct nl *nl, const char *ns, const char *ifname,
-                      const struct lanlab_client *c)
-{
-    struct dhcp_lease l;
-    char shell[128];
-    int back, r;
-
-    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
-    if ((r = netns_enter(ns, &back)) < 0)
-        return labstep_failed(s, r, NULL, shell, NULL);
-    r = dhcp_acquire_flags(ifname, NULL, 0, c->rapid ? DHCP_RAPID_COMMIT : 0, &l);
-    int rl = netns_leave(back);
-    if (r == -ETIMEDOUT)
-        return labstep_failed(s, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
-                              c->dir);
-    if (r < 0 || rl < 0)
-        return labstep_failed(s, r < 0 ? r : rl, NULL, shell, NULL);
-    struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
-    if ((r = labstep_addr_add(s, nl, ns, ifname, &a)) < 0)
-        return r;
-    if (l.router.s_addr)
-        return labstep_default_route(s, nl, ns, ifname, l.router);
-    return 0;
 }
 
 /* dhclient's daemon writes its pid file just after the foreground process exits:
@@ -119,7 +128,7 @@ static pid_t daemon_pid(const char *pidfile, const char *comm)
 
 /* The real clients, each in a mount namespace of its own whose /etc is an overlay
  * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory. */
-static int lease_real(struct labstage *s, const char *ns, const char *ifname,
+int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
                       const struct lanlab_client *c)
 {
     char name[64], pidf[300], leasef[300], etc[300], shell[1400];
@@ -163,10 +172,8 @@ static int lease_real(struct labstage *s, const char *ns, const char *ifname,
     return 0;
 }
 
-/* dnsmasq answers first and writes its lease file after (its log lines too): waits,
- * at most half a second, until the file lists mac with addr, so that whoever reads it
- * once up has returned (show, the tests) finds every lease.  0 or -ETIMEDOUT. */
-static int wait_listed(const char *dir, const unsigned char mac[6], struct in_addr addr)
+int lanlab_lease_listed(struct labstage *s, const char *dir, const char *ifname,
+                        const unsigned char mac[6], struct in_addr addr)
 {
     char path[300], text[8192], want_mac[18], want_ip[INET_ADDRSTRLEN];
     struct dnsmasq_lease leases[64];
@@ -187,32 +194,6 @@ static int wait_listed(const char *dir, const unsigned char mac[6], struct in_ad
                 return 0;
         nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
     }
-    return -ETIMEDOUT;
-}
-
-int lanlab_lease(struct labstage *s, struct nl *nl, const char *ns, const char *ifname,
-                 const struct lanlab_client *c, struct nl_addr4 *addr, long *us)
-{
-    struct labstep_watch w;
-    int r;
-
-    if ((r = labstep_watch_start(s, ns, ifname, &w)) < 0)
-        return r;
-    r = !strcmp(c->name, "ours") ? lease_ours(s, nl, ns, ifname, c) : lease_real(s, ns, ifname, c);
-    if (r < 0) {
-        labstep_watch_cancel(&w);
-        return r;
-    }
-    if (labstep_watch_end(&w) < 0)
-        return labstep_failed(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s",
-                              ifname);
-    *addr = w.addr;
-    *us = w.t1_us - w.t0_us;
-    struct nl_link l;
-    if (nl_link_get(nl, ifname, &l) < 0)
-        return labstep_failed(s, -ENODEV, NULL, "ip link show", "%s", ifname);
-    if (wait_listed(c->dir, l.mac, w.addr.addr) < 0)
-        return labstep_failed(s, -ETIMEDOUT, NULL, "dnsmasq",
-                              "%s's lease is not in %s/dnsmasq.leases", ifname, c->dir);
-    return 0;
+    return labstep_failed(s, -ETIMEDOUT, NULL, "dnsmasq", "%s's lease is not in %s/dnsmasq.leases",
+                          ifname, dir);
 }

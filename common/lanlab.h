@@ -1,10 +1,11 @@
-/* lanlab.h - the services of a lab's simulated LAN: its DHCP server, and the leases
- * DHCP clients get from it.
+/* lanlab.h - the plumbing around a lease in stage 05's LAN: the timer that measures
+ * any DHCP client, the runner of the real clients (dhclient, udhcpc), and the wait
+ * until dnsmasq's lease file lists a lease.
  *
- * Stage 05's LAN is a namespace with a real dnsmasq; its hosts get their addresses
- * by DHCP, from the course's own client (common/dhcp.c, applied over netlink) or from
- * the article's real ones (dhclient, udhcpc).  Every process started here is written
- * to the lab's state file first, so `down` stops it, also after a killed `up`.
+ * The lesson - the bridge, dnsmasq started inside the LAN, our own client's four
+ * messages - is in 05-bridge-dhcp/; what is here only measures, runs a program a
+ * student did not write, or waits.  Every process started here is written to the
+ * lab's state file first, so `down` stops it, also after a killed `up`.
  *
  * As in labstep.h: each function returns 0 or -errno, with the failed step in
  * s->fail for the stage's main to die with; narration is printed here.
@@ -12,18 +13,31 @@
 #ifndef NSLAB_LANLAB_H
 #define NSLAB_LANLAB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
-#include "dnsmasq.h"
 #include "labstep.h"
+#include "nl.h"
 
-/* ip netns exec NS dnsmasq ...: recorded, then started; the caller goes on building
- * the lab while dnsmasq starts (a few milliseconds of loading and binding).
- * lanlab_dnsmasq_ready waits until it is: dnsmasq forks its daemon and exits once
- * that one listens; then the daemon's pid (from its pid file) is confirmed in the
- * state file. */
-int lanlab_dnsmasq_start(struct labstage *s, const char *ns, const struct dnsmasq_conf *conf);
-int lanlab_dnsmasq_ready(struct labstage *s, const struct dnsmasq_conf *conf);
+/* Times a DHCP client the same way whatever it is: from lanlab_watch_start (called
+ * just before the client starts) to the kernel's notice that an IPv4 address was
+ * added to ifname in ns (RTNLGRP_IPV4_IFADDR, read by a thread of its own).  Not
+ * narrated: an instrument, not a step of the lab. */
+struct lanlab_watch {
+    struct nl nl;
+    int ifindex, r;
+    long t0_us, t1_us;
+    struct nl_addr4 addr;
+    pthread_t thread;
+    bool running;
+};
+int lanlab_watch_start(struct labstage *s, const char *ns, const char *ifname,
+                       struct lanlab_watch *w);
+/* Waits for the thread: 0 (w->addr is the address, w->t1_us - w->t0_us the time), or
+ * -ETIMEDOUT ("no address on IFNAME"). */
+int lanlab_watch_end(struct labstage *s, struct lanlab_watch *w, const char *ifname);
+/* Stops the watch without waiting for an address (the client failed). */
+void lanlab_watch_cancel(struct lanlab_watch *w);
 
 /* Which DHCP client, and where the real ones keep their files. */
 struct lanlab_client {
@@ -35,13 +49,17 @@ struct lanlab_client {
 /* Is a real client installed where root's PATH finds it? */
 bool lanlab_client_installed(const char *prog);
 
-/* One lease for ifname in ns, applied: ours runs the exchange in this process (setns)
- * and adds the address and default route over nl; a real client runs in a mount
+/* A lease for ifname in ns from a real client (dhclient or udhcpc), in a mount
  * namespace of its own whose /etc is an overlay in the lab's directory (so the
- * machine's /etc/resolv.conf is never written), and its own script applies the lease.
- * Timed the same way for every client: *us from just before the client starts to the
- * kernel's notice of the address, which goes to *addr. */
-int lanlab_lease(struct labstage *s, struct nl *nl, const char *ns, const char *ifname,
-                 const struct lanlab_client *c, struct nl_addr4 *addr, long *us);
+ * machine's /etc/resolv.conf is never written); its own script applies the lease.
+ * dhclient stays to renew it, recorded in the state file; udhcpc -q is gone after. */
+int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
+                      const struct lanlab_client *c);
+
+/* dnsmasq answers first and writes its lease file after: waits, at most half a
+ * second, until dir/dnsmasq.leases lists mac with addr, so that whoever reads it once
+ * up has returned (show, the tests) finds every lease.  0 or -ETIMEDOUT. */
+int lanlab_lease_listed(struct labstage *s, const char *dir, const char *ifname,
+                        const unsigned char mac[6], struct in_addr addr);
 
 #endif

@@ -163,36 +163,6 @@ struct nlmsghdr *nl_msg_link_updown(void *buf, const char *name, bool up)
     return nlh;
 }
 
-struct nlmsghdr *nl_msg_bridge_add(void *buf, const char *name)
-{
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    /* IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }: no data, the defaults (STP off). */
-    struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-    mnl_attr_nest_end(nlh, linkinfo);
-    return nlh;
-}
-
-struct nlmsghdr *nl_msg_link_master(void *buf, const char *name, int master)
-{
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-    return nlh;
-}
-
-struct nlmsghdr *nl_msg_link_mac(void *buf, const char *name, const unsigned char mac[6])
-{
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-    return nlh;
-}
-
 struct nlmsghdr *nl_msg_link_del(void *buf, const char *name)
 {
     struct nlmsghdr *nlh = msg_start(buf, RTM_DELLINK, 0);

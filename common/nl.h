@@ -57,12 +57,6 @@ struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer, 
 struct nlmsghdr *nl_msg_link_netns(void *buf, const char *name, int netns_fd);
 /* ip link set NAME up | down */
 struct nlmsghdr *nl_msg_link_updown(void *buf, const char *name, bool up);
-/* ip link add NAME type bridge */
-struct nlmsghdr *nl_msg_bridge_add(void *buf, const char *name);
-/* ip link set NAME master <the link of index master> (master 0: nomaster) */
-struct nlmsghdr *nl_msg_link_master(void *buf, const char *name, int master);
-/* ip link set NAME address MAC */
-struct nlmsghdr *nl_msg_link_mac(void *buf, const char *name, const unsigned char mac[6]);
 /* ip link del NAME */
 struct nlmsghdr *nl_msg_link_del(void *buf, const char *name);
 /* ip link show NAME (one link, answered with one RTM_NEWLINK) */

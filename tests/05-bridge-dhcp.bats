@@ -180,6 +180,42 @@ addr_of() { # NS DEV
   [[ $s == *"~ ip -n $N route add default via 192.168.3.1 dev veth1"* ]]
 }
 
+@test "a flood of malformed DHCP replies on the LAN: our client still gets its leases, and says what it ignored in one line" {
+  # A sender inside the lab's LAN namespace, started by a dnsmasq wrapper found first
+  # in PATH (up runs dnsmasq there by execvp), so it floods before the first DISCOVER.
+  local bin=$BATS_TEST_TMPDIR/bin real py
+  real=$(command -v dnsmasq)
+  py=$(command -v python3)
+  mkdir -p "$bin"
+  cat >"$bin/dnsmasq" <<WRAP
+#!/bin/sh
+"$py" "$NSLAB_ROOT/tests/dhcp-flood.py" lan0 "$BATS_TEST_TMPDIR/stop" "$BATS_TEST_TMPDIR/ready" >"$BATS_TEST_TMPDIR/sent" 2>&1 &
+echo \$! >"$BATS_TEST_TMPDIR/flood.pid"
+i=0
+while [ ! -e "$BATS_TEST_TMPDIR/ready" ] && [ \$i -lt 300 ]; do sleep 0.01; i=\$((i + 1)); done
+exec "$real" "\$@"
+WRAP
+  chmod +x "$bin/dnsmasq"
+  run --separate-stderr env PATH="$bin:$PATH" "$BD" "${OPTS[@]}" up
+  touch "$BATS_TEST_TMPDIR/stop"
+  local pid
+  pid=$(cat "$BATS_TEST_TMPDIR/flood.pid")
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  assert_success
+  [ -e "$BATS_TEST_TMPDIR/ready" ]
+  local s=$stderr
+  [[ $(addr_of "$H" br0) =~ ^192\.168\.3\.[0-9]+$ ]]
+  [[ $(addr_of "$N" veth1) =~ ^192\.168\.3\.[0-9]+$ ]]
+  # at most one summary line per client run (two runs: br0, veth1), none per packet
+  local n
+  n=$(grep -c 'ignored [0-9]* packets: ' <<<"$s")
+  [ "$n" -ge 1 ] && [ "$n" -le 2 ] || fail "summaries: $(grep ignored <<<"$s")"
+  [ "$(grep -c 'ignored a ' <<<"$s")" = 0 ]
+  grep 'ignored [0-9]* packets: ' <<<"$s" | grep -q 'wrong magic cookie'
+  # each lease came within the client's bound (5 s): up took less in all
+  [[ $s == *"br0 has 192.168.3."*"veth1 has 192.168.3."* ]]
+}
+
 @test "--rapid-commit: DISCOVER answered by ACK, two messages" {
   run --separate-stderr "$BD" "${OPTS[@]}" --rapid-commit up
   assert_success

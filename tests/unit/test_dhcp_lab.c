@@ -15,17 +15,21 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/dhcp.h"
+#include "../../05-bridge-dhcp/dhcp.h"
 #include "../../common/narrate.h"
 #include "suites.h"
 
@@ -55,7 +59,7 @@ static void lab_setup(void)
              sh("ip -n %s link set dcli address " CLIENT_MAC, ns_cli) == 0 &&
              sh("ip -n %s addr add 10.77.0.1/24 dev dsrv && ip -n %s link set dsrv up", ns_srv,
                 ns_srv) == 0 &&
-             sh("ip -n %s link set dcli up", ns_cli) == 0 &&
+             sh("ip -n %s link set dcli up && ip -n %s link set lo up", ns_cli, ns_cli) == 0 &&
              sh("ip -n %s link add dlone type veth peer name dlonep && ip -n %s link set dlone up"
                 " && ip -n %s link set dlonep up",
                 ns_cli, ns_cli, ns_cli) == 0 &&
@@ -231,6 +235,116 @@ START_TEST(unknown_interface_is_enodev)
 }
 END_TEST
 
+/* ---- a flood of malformed replies (issue 10): the deadline holds ---- */
+
+/* What the client reads at a time (its buffer): every bad reply below is that long,
+ * so a stream of them is read back one reply a call. */
+#define FLOOD_PKT 2048
+
+/* An IPv4/UDP packet to port 68 whose DHCP message has a wrong magic cookie. */
+static void bad_reply(uint8_t *b)
+{
+    size_t tot = FLOOD_PKT, dlen = tot - 28;
+    memset(b, 0, tot);
+    b[0] = 0x45;
+    b[2] = (uint8_t)(tot >> 8);
+    b[3] = (uint8_t)tot;
+    b[8] = 64;
+    b[9] = IPPROTO_UDP;
+    memcpy(b + 12, "\x0a\x4d\x00\x01\xff\xff\xff\xff", 8);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2)
+        sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    b[10] = (uint8_t)(~sum >> 8);
+    b[11] = (uint8_t)~sum;
+    b[21] = 67;
+    b[23] = 68;
+    b[24] = (uint8_t)((8 + dlen) >> 8);
+    b[25] = (uint8_t)(8 + dlen);
+    uint8_t *d = b + 28;
+    d[0] = 2; /* BOOTREPLY, Ethernet, but the cookie is wrong */
+    d[1] = 1;
+    d[2] = 6;
+    memcpy(d + 236, "\x63\x82\x53\x00", 4);
+    d[240] = 255;
+}
+
+struct flood {
+    int fd;
+    volatile bool stop;
+    long sent;
+};
+
+/* Writes bad replies 32 at a time into a stream socket, far faster than anyone reads
+ * them one a system call, for at most 3 s: the client's socket never runs dry. */
+static void *flood_thread(void *arg)
+{
+    struct flood *f = arg;
+    static uint8_t burst[32 * FLOOD_PKT];
+    for (int i = 0; i < 32; i++)
+        bad_reply(burst + i * FLOOD_PKT);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!f->stop && ms_since(&t0) < 3000) {
+        struct pollfd p = {.fd = f->fd, .events = POLLOUT};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t n = send(f->fd, burst, sizeof(burst), MSG_DONTWAIT);
+        if (n > 0)
+            f->sent += n;
+    }
+    return NULL;
+}
+
+START_TEST(flood_of_bad_replies_keeps_deadline_and_retransmits)
+{
+    ck_assert_msg(lab_ok, "could not build the lab LAN (ip netns, veth, dnsmasq)");
+    /* The client's receiving socket is replaced by one end of a stream socket pair,
+     * fed by a thread; it sends for real, on dlone, whose peer nobody answers on. */
+    int sp[2], one = 1, big = 64 << 20;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+    ck_assert_int_eq(setsockopt(sp[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)), 0);
+    int back = enter_client();
+    int out = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(out, 0);
+    ck_assert_int_eq(setsockopt(out, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)), 0);
+    ck_assert_int_eq(setsockopt(out, SOL_SOCKET, SO_BINDTODEVICE, "dlone", 6), 0);
+    leave_client(back);
+
+    struct flood f = {.fd = sp[1]};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, flood_thread, &f), 0);
+    usleep(100 * 1000); /* a full socket before the client starts */
+    static const uint8_t mac[6] = {0x02, 0x00, 0x5e, 0x77, 0x00, 0x02};
+    struct dhcp_lease l;
+    struct timespec t0;
+    listen_narration();
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int r = dhcp_exchange(out, sp[0], "dlone", mac, 600, 0, &l);
+    long ms = ms_since(&t0);
+    f.stop = true;
+    pthread_join(t, NULL);
+    const char *said = heard();
+    close(sp[0]);
+    close(sp[1]);
+    close(out);
+
+    ck_assert_int_eq(r, -ETIMEDOUT);
+    ck_assert_msg(ms >= 590 && ms < 900, "gave up after %ld ms, bound 600 ms (%ld replies sent)",
+                  ms, f.sent / FLOOD_PKT);
+    /* 0 and 250 ms: the DISCOVER and at least one retransmission, flood or not */
+    ck_assert_msg(strstr(said, "again DHCPDISCOVER"), "no retransmission:\n%.2000s", said);
+    /* every bad reply in one line, with its reason */
+    int lines = 0;
+    for (const char *p = said; (p = strstr(p, "ignored ")); p++)
+        lines++;
+    ck_assert_msg(lines == 1, "%d lines about ignored packets:\n%.2000s", lines, said);
+    ck_assert_msg(strstr(said, "packets: wrong magic cookie ("), "no summary:\n%.2000s", said);
+}
+END_TEST
+
 void dhcp_lab_tcases(Suite *s)
 {
     TCase *args = tcase_create("acquire arguments");
@@ -243,5 +357,6 @@ void dhcp_lab_tcases(Suite *s)
     tcase_add_test(lab, lease_from_dnsmasq);
     tcase_add_test(lab, second_lease_is_the_same_address);
     tcase_add_test(lab, no_server_gives_up_in_time);
-    unit_add_root_tcase(s, lab, 3);
+    tcase_add_test(lab, flood_of_bad_replies_keeps_deadline_and_retransmits);
+    unit_add_root_tcase(s, lab, 4);
 }

@@ -1,9 +1,14 @@
 /* test_dnsmasq.c - the lab DHCP server's command line, lease file and pid checks. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../common/dnsmasq.h"
@@ -103,6 +108,37 @@ START_TEST(leases_malformed_is_einval)
 }
 END_TEST
 
+/* dnsmasq writes a line over 511 bytes for a client that sent a 255-byte client
+ * identifier (option 61, in hex with colons), and a hardware type before the address
+ * for a client that is not on Ethernet (06-... ): neither may cost the good leases. */
+START_TEST(leases_survive_a_long_or_foreign_line)
+{
+    struct dnsmasq_lease l[4];
+    char text[2048];
+    int n = snprintf(text, sizeof(text), "1764385200 de:ad:be:ef:00:01 192.168.3.101 long ");
+    for (int i = 0; i < 255; i++)
+        n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%02x", i ? ":" : "", i);
+    snprintf(text + n, sizeof(text) - (size_t)n,
+             "\n1764385201 06-00:11:22:33:44:55 192.168.3.102 tr *\n"
+             "1764385202 de:ad:be:ef:00:03 192.168.3.103 ns1 *\n");
+    ck_assert_int_gt(strlen(text), 600);
+    ck_assert_int_eq(dnsmasq_parse_leases(text, l, 4), 2);
+    ck_assert_str_eq(l[0].mac, "de:ad:be:ef:00:01");
+    ck_assert_str_eq(l[0].ip, "192.168.3.101");
+    ck_assert_str_eq(l[0].hostname, "long");
+    ck_assert_str_eq(l[1].mac, "de:ad:be:ef:00:03");
+    ck_assert_str_eq(l[1].hostname, "ns1");
+    /* a good line after a garbled one, and a host name too long to keep: shortened */
+    char host[100];
+    memset(host, 'h', 99);
+    host[99] = '\0';
+    snprintf(text, sizeof(text), "garbage\n1 de:ad:be:ef:00:04 192.168.3.104 %s *\n", host);
+    ck_assert_int_eq(dnsmasq_parse_leases(text, l, 4), 1);
+    ck_assert_str_eq(l[0].ip, "192.168.3.104");
+    ck_assert_int_eq(strlen(l[0].hostname), sizeof(l[0].hostname) - 1);
+}
+END_TEST
+
 START_TEST(pid_file_missing_is_enoent_and_stop_is_a_noop)
 {
     char dir[] = "/tmp/nslab-unit-XXXXXX";
@@ -133,6 +169,82 @@ START_TEST(pid_of_another_program_is_never_signalled)
 }
 END_TEST
 
+/* A child that calls itself dnsmasq, in dir's pid file.  ignore_term: it answers
+ * SIGTERM by taking another name and staying (what a recycled pid looks like to
+ * whoever signals it next); otherwise it exits at once and stays a zombie. */
+static void term_renames(int sig)
+{
+    (void)sig;
+    prctl(PR_SET_NAME, "not-dnsmasq");
+}
+
+static pid_t fake_dnsmasq(const char *dir, bool exit_now)
+{
+    char path[96];
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_NAME, "dnsmasq");
+        signal(SIGTERM, term_renames);
+        if (write(p[1], "x", 1) != 1 || exit_now)
+            _exit(0);
+        for (;;)
+            pause();
+    }
+    char c;
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    close(p[0]);
+    close(p[1]);
+    snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%d\n", (int)pid);
+    fclose(f);
+    return pid;
+}
+
+static long ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+START_TEST(stop_leaves_a_zombie_alone)
+{
+    char dir[] = "/tmp/nslab-unit-XXXXXX";
+    pid_t pid;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pid_t z = fake_dnsmasq(dir, true);
+    /* a zombie: exited, not reaped yet (we are its parent and wait below) */
+    siginfo_t si = {0};
+    ck_assert_int_eq(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0);
+    ck_assert_int_eq(dnsmasq_pid(dir, &pid), -ESRCH);
+    long t0 = ms_now();
+    ck_assert_int_eq(dnsmasq_stop(dir), 0);
+    ck_assert_msg(ms_now() - t0 < 300, "stop waited %ld ms on a zombie", ms_now() - t0);
+    waitpid(z, NULL, 0);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(stop_checks_again_before_sigkill)
+{
+    char dir[] = "/tmp/nslab-unit-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pid_t c = fake_dnsmasq(dir, false);
+    ck_assert_int_eq(dnsmasq_stop(dir), 0);
+    /* SIGTERM made it something else: SIGKILL must not follow */
+    int st;
+    ck_assert_int_eq(waitpid(c, &st, WNOHANG), 0);
+    kill(c, SIGKILL);
+    waitpid(c, &st, 0);
+    rmdir(dir);
+}
+END_TEST
+
 Suite *suite_dnsmasq(void)
 {
     Suite *s = suite_create("dnsmasq");
@@ -143,8 +255,11 @@ Suite *suite_dnsmasq(void)
     tcase_add_test(tc, argv_too_small_is_enospc);
     tcase_add_test(tc, leases_parse);
     tcase_add_test(tc, leases_malformed_is_einval);
+    tcase_add_test(tc, leases_survive_a_long_or_foreign_line);
     tcase_add_test(tc, pid_file_missing_is_enoent_and_stop_is_a_noop);
     tcase_add_test(tc, pid_of_another_program_is_never_signalled);
+    tcase_add_test(tc, stop_leaves_a_zombie_alone);
+    tcase_add_test(tc, stop_checks_again_before_sigkill);
     suite_add_tcase(s, tc);
     return s;
 }
