@@ -38,7 +38,7 @@ for name in "$@"; do
   new=$(find "$work" -type f | wc -l)
   new=$((new - $(find "tests/fuzz/corpus/$name" -type f 2>/dev/null | wc -l)))
   if [ "$status" -eq 0 ]; then
-    echo "fuzz $name: ${runs:-?} runs in ${secs} s (${rate:-?}/s), ${cov:-no coverage line}, $new new inputs"
+    echo "fuzz $name: ${runs:-?} runs in ${secs} s (${rate:-?}/s), ${cov:-no coverage line}, $new files added to the copy of its corpus"
   else
     failed+=("$name")
     echo "fuzz $name: FAILED (libFuzzer exit status $status) after ${runs:-?} runs; last lines of $log:"
