@@ -41,14 +41,25 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/unit-tests
 
+# Fuzz targets: every tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.  Each
+# is built twice: with the normal compiler and tests/fuzz/replay.c, which make test
+# runs on the corpus (build/tests/fuzz/replay_NAME), and for make fuzz with clang's
+# libFuzzer (build/fuzz/fuzz_NAME).
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+REPLAY_BINS  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
+
 # Debian packages the course needs to build, run, test and lint (make deps).
 # dnsmasq-base is dnsmasq's program without the system service: the course starts
 # its own dnsmasq inside a lab namespace and must not get one on the host.
+# libclang-rt-14-dev holds clang 14's libFuzzer and sanitizer runtimes (make fuzz);
+# clang only recommends it, and deps installs no recommends.
 DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-dev \
         iproute2 procps iputils-ping dnsmasq-base util-linux \
-        isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck strace
+        isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck strace \
+        libclang-rt-14-dev
 
-.PHONY: all help deps demo doctor exercise test test-unit lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
+.PHONY: all help deps demo doctor exercise test test-unit fuzz lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
 
 all: $(STAGES)
 
@@ -62,6 +73,7 @@ help:
 	@echo "  sudo make deps     install the Debian packages the course needs"
 	@echo "  sudo make exercise EX=N  check a tutorial exercise (EX=1.1 ...)"
 	@echo "  make doctor        say why a stage would fail on this machine, before it does"
+	@echo "  make fuzz          run every fuzz target with libFuzzer (FUZZ_SECONDS=10 each)"
 	@echo "  make lint          clang-format check, shellcheck, cppcheck"
 	@echo "  make fmt           reformat the C sources"
 	@echo "  sudo make bench    time the stages against the standard tools"
@@ -110,7 +122,7 @@ $(LIBLESSONS): $(LESSON_OBJS)
 $(STAGES): %: $(BUILD)/%.o $(LIBLESSONS) $(LIBNSLAB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIBLESSONS) $(LIBNSLAB) $(MNL_LIBS)
 
-$(BUILD)/tests/unit/%.o: CFLAGS += $(CHECK_CFLAGS)
+$(BUILD)/tests/unit/%.o: private CFLAGS += $(CHECK_CFLAGS)
 $(UNIT_BIN): $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB) $(MNL_LIBS) $(CHECK_LIBS)
 
@@ -137,14 +149,14 @@ exercise:
 
 # The README's second command: unit tests, behaviour tests, tutorial checks.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(REPLAY_BINS)
 	@tests/run-all.sh
 
 test-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run
-C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch])
+C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 
 lint:
 	clang-format --dry-run -Werror $(C_FILES)
@@ -161,5 +173,50 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD) $(STAGES)
+
+# ---- fuzzing ---------------------------------------------------------------------
+# A replay runner per target, with the normal compiler and flags (SANITIZE=1 too).
+$(BUILD)/tests/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o \
+                              $(LIBLESSONS) $(LIBNSLAB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fuzz/replay.o $(LIBLESSONS) $(LIBNSLAB) $(MNL_LIBS)
+
+# make fuzz: the targets, the common library and the lesson files built again by
+# clang in their own directory, all with coverage for libFuzzer and ASan+UBSan (any
+# report is a crash), then run.sh runs each for FUZZ_SECONDS (0: until it fails).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 10
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+                -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=all
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_LIBNSLAB    := $(FUZZ_BUILD)/libnslab.a
+FUZZ_LIBLESSONS  := $(FUZZ_BUILD)/liblessons.a
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_NAMES)
+
+$(FUZZ_BUILD)/flags.stamp: FORCE
+	@mkdir -p $(FUZZ_BUILD)
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' > $@
+
+$(FUZZ_BUILD)/%.o: %.c $(FUZZ_BUILD)/flags.stamp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(MNL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_LIBNSLAB): $(COMMON_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_LIBLESSONS): $(LESSON_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIBLESSONS) $(FUZZ_LIBNSLAB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_LIBLESSONS) \
+	  $(FUZZ_LIBNSLAB) $(MNL_LIBS)
+
+SHELL_FILES += $(wildcard tests/fuzz/*.sh)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -3,19 +3,20 @@
 #include "validate.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <stdint.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+/* ASCII by hand rather than isalnum(): in another locale than "C", isalnum() takes
+ * bytes above 127 for letters, and a name must mean the same to every tool. */
 static bool plain_chars(const char *s)
 {
     for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+        if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9') &&
+            *s != '_' && *s != '.' && *s != '-')
             return false;
     return true;
 }
@@ -28,7 +29,9 @@ int validate_ifname(const char *name)
     /* IFNAMSIZ counts the terminating NUL: 15 characters at most. */
     if (len >= IFNAMSIZ)
         return -ENAMETOOLONG;
-    if (!strcmp(name, ".") || !strcmp(name, "..") || !plain_chars(name))
+    /* A leading '-' is an option to the tools a student retypes the narration into
+     * (ip link ... dev -x) and to the DHCP clients we run (dhclient -d). */
+    if (!strcmp(name, ".") || !strcmp(name, "..") || name[0] == '-' || !plain_chars(name))
         return -EINVAL;
     return 0;
 }
@@ -40,14 +43,23 @@ int validate_netns_name(const char *name)
         return -EINVAL;
     if (len > NAME_MAX)
         return -ENAMETOOLONG;
-    if (!strcmp(name, ".") || !strcmp(name, "..") || name[0] == '-' || !plain_chars(name))
+    /* "all" is taken by `ip netns delete all` and `ip -all netns exec`, which mean
+     * every namespace of the machine: the narration of a lab named so would be a
+     * command that destroys them all. */
+    if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "all") || name[0] == '-' ||
+        !plain_chars(name))
         return -EINVAL;
     return 0;
 }
 
+/* Defined for any int: a cidr4 filled by hand must not make the shift undefined. */
 static uint32_t mask_of(int prefix)
 {
-    return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+    if (prefix <= 0)
+        return 0;
+    if (prefix >= 32)
+        return 0xffffffffu;
+    return 0xffffffffu << (32 - prefix);
 }
 
 int validate_cidr4(const char *text, struct cidr4 *out)
@@ -62,14 +74,20 @@ int validate_cidr4(const char *text, struct cidr4 *out)
     struct in_addr a;
     if (inet_pton(AF_INET, addr, &a) != 1)
         return -EINVAL;
+    /* The prefix: one or two decimal digits, no leading zero, and nothing after them
+     * (strtol and atoi would stop quietly at "2x" and take it for 2). */
     const char *p = slash + 1;
-    if (!isdigit((unsigned char)p[0]) || (p[0] == '0' && p[1]) || strlen(p) > 2)
+    size_t n = strspn(p, "0123456789");
+    if (n == 0 || n > 2 || p[n] != '\0' || (p[0] == '0' && n > 1))
         return -EINVAL;
-    int prefix = atoi(p);
+    int prefix = n == 1 ? p[0] - '0' : (p[0] - '0') * 10 + (p[1] - '0');
     if (prefix > 32)
         return -EINVAL;
     uint32_t h = ntohl(a.s_addr), m = mask_of(prefix);
-    if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe)
+    /* Not a host's address: 0.0.0.0/8 ("this network", a source only while booting,
+     * RFC 1122), 127.0.0.0/8 (loopback: the kernel drops it as martian on any other
+     * link), 224.0.0.0/4 (multicast) and 255.255.255.255. */
+    if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffffu)
         return -EINVAL;
     /* The network and broadcast addresses name the subnet, not a host on it. */
     if (prefix < 31 && ((h & ~m) == 0 || (h & ~m) == ~m))
@@ -94,14 +112,17 @@ bool validate_same_subnet(const struct cidr4 *a, const struct cidr4 *b)
 int validate_pool(const char *text, const struct cidr4 *router, struct in_addr *lo,
                   struct in_addr *hi)
 {
-    char a[32], b[32], t[48];
+    char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], t[INET_ADDRSTRLEN + 4];
     const char *dash = strchr(text, '-');
-    if (!dash || dash - text >= (long)sizeof(a) || strlen(dash + 1) >= sizeof(b))
+    if (!dash || (size_t)(dash - text) >= sizeof(a) || strlen(dash + 1) >= sizeof(b))
         return -EINVAL;
-    snprintf(a, sizeof(a), "%.*s", (int)(dash - text), text);
-    snprintf(b, sizeof(b), "%s", dash + 1);
-    if (inet_pton(AF_INET, a, lo) != 1 || inet_pton(AF_INET, b, hi) != 1 ||
-        ntohl(lo->s_addr) > ntohl(hi->s_addr))
+    memcpy(a, text, (size_t)(dash - text));
+    a[dash - text] = '\0';
+    strcpy(b, dash + 1);
+    /* inet_pton takes the whole string or nothing: no space, '/' or second '-'. */
+    struct in_addr l4, h4;
+    if (inet_pton(AF_INET, a, &l4) != 1 || inet_pton(AF_INET, b, &h4) != 1 ||
+        ntohl(l4.s_addr) > ntohl(h4.s_addr))
         return -EINVAL;
     /* Each end as a host address of the router's subnet. */
     struct cidr4 l, h;
@@ -113,7 +134,9 @@ int validate_pool(const char *text, const struct cidr4 *router, struct in_addr *
         !(validate_same_subnet(router, &h) || h.addr.s_addr == l.addr.s_addr))
         return -ERANGE;
     uint32_t r = ntohl(router->addr.s_addr);
-    if (r >= ntohl(lo->s_addr) && r <= ntohl(hi->s_addr))
+    if (r >= ntohl(l4.s_addr) && r <= ntohl(h4.s_addr))
         return -ERANGE;
+    *lo = l4;
+    *hi = h4;
     return 0;
 }

@@ -15,17 +15,21 @@ struct cidr4 {
 
 /* An interface name the kernel accepts: 1 to IFNAMSIZ-1 (15) bytes, not "." or "..",
  * no '/', ':' or white space (dev_valid_name() in the kernel), and, to stay easy to
- * type, only letters, digits and "_.-".  -ENAMETOOLONG when too long, else -EINVAL. */
+ * type, only ASCII letters, digits and "_.-", with no leading '-' (which ip and the
+ * DHCP clients would read as an option).  -ENAMETOOLONG when too long, else -EINVAL. */
 int validate_ifname(const char *name);
 
 /* A name for /run/netns/NAME that `ip netns` accepts: 1 to NAME_MAX bytes, not "."
- * or "..", no '/'; we also keep to letters, digits and "_.-" (and no leading '-',
- * which `ip` would read as an option).  -ENAMETOOLONG or -EINVAL. */
+ * or "..", no '/'; we also keep to ASCII letters, digits and "_.-" (and no leading
+ * '-', which `ip` would read as an option), and refuse "all", which `ip netns delete`
+ * takes for every namespace.  -ENAMETOOLONG or -EINVAL. */
 int validate_netns_name(const char *name);
 
-/* Parses "A.B.C.D/N" (N from 0 to 32; both parts required, nothing after).  The
- * address must be usable on a host: not the network's nor (for N < 31) its broadcast
- * address, not 0.0.0.0, multicast or 255.255.255.255.  -EINVAL otherwise. */
+/* Parses "A.B.C.D/N" (N from 0 to 32 in decimal, no leading zero; both parts
+ * required, nothing before or after, not even a space).  The address must be usable
+ * on a host: not the network's nor (for N < 31) its broadcast address, not in
+ * 0.0.0.0/8 or 127.0.0.0/8 (loopback), not multicast or 255.255.255.255.  -EINVAL
+ * otherwise, and *out is left as it was. */
 int validate_cidr4(const char *text, struct cidr4 *out);
 
 /* Are a and b in one subnet (same prefix length, same network part) and different
@@ -35,12 +39,14 @@ bool validate_same_subnet(const struct cidr4 *a, const struct cidr4 *b);
 
 /* A DHCP pool "A-B" for the subnet of router: two host addresses A <= B of its
  * subnet (neither its network nor its broadcast address), the router in neither of
- * them nor between.  -EINVAL when text is not "A-B" with A <= B, -ERANGE when the
- * pool does not fit the router's subnet. */
+ * them nor between.  -EINVAL when text is not exactly "A-B" (dotted quads, nothing
+ * else) with A <= B, -ERANGE when the pool does not fit the router's subnet; *lo and
+ * *hi are set only on success. */
 int validate_pool(const char *text, const struct cidr4 *router, struct in_addr *lo,
                   struct in_addr *hi);
 
-/* The network address of c, e.g. 192.168.5.0 for 192.168.5.5/24. */
+/* The network address of c, e.g. 192.168.5.0 for 192.168.5.5/24 (a prefix outside
+ * 0..32 counts as the nearest end). */
 struct in_addr cidr4_network(const struct cidr4 *c);
 
 #endif

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run-all.sh - make test: the Check unit tests, every bats suite and the tutorial
-# checks, counted together.  The last line is "N passed, N failed" (", N skipped"
-# when any were), and the exit status is non-zero on any failure.  With
-# NSLAB_STRICT=1 (CI) a skipped test counts as a failure.
+# run-all.sh - make test: the Check unit tests, the fuzz targets' corpora, every
+# bats suite and the tutorial checks, counted together.  The last line is
+# "N passed, N failed" (", N skipped" when any were), and the exit status is
+# non-zero on any failure.  With NSLAB_STRICT=1 (CI) a skipped test counts as a
+# failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 out=build/test-results
@@ -16,6 +17,33 @@ cat "$out/unit.log"
 skipped_unit=$(sed -n 's/^SKIP: \([0-9]*\) unit tests.*/\1/p' "$out/unit.log")
 for ((i = 0; i < ${skipped_unit:-0}; i++)); do
   echo "ok - unit test that needs root # SKIP needs root" >>"$out/unit.tap"
+done
+
+echo "== fuzz corpora, replayed =="
+# Every seed and regression input of every fuzz target, as plain tests (the replay
+# runner, built with the normal compiler: under ASan with SANITIZE=1).  A replay
+# that dies prints no plan line: that and the input it died on count as a failure.
+for src in tests/fuzz/fuzz_*.c; do
+  [ -e "$src" ] || continue
+  name=${src#tests/fuzz/fuzz_}
+  name=${name%.c}
+  tap="$out/fuzz-$name.tap" bin="build/tests/fuzz/replay_$name"
+  if [ ! -x "$bin" ]; then
+    echo "not ok - fuzz $name: $bin was not built" >"$tap"
+  else
+    timeout 300 "$bin" "$name" "tests/fuzz/corpus/$name" >"$tap" 2>"$out/fuzz-$name.log"
+    status=$?
+    if ! grep -qE '^1\.\.[0-9]+$' "$tap"; then
+      last=$(sed -n 's/^# [^:]*: \(.*\) ([0-9]* bytes)$/\1/p' "$tap" | tail -n 1)
+      echo "not ok - fuzz $name: the replay died (status $status) on ${last:-its first input}" >>"$tap"
+      tail -n 30 "$out/fuzz-$name.log"
+    elif [ "$status" -ne 0 ] && ! grep -q '^not ok ' "$tap"; then
+      # every input ran, and then the process failed: a sanitizer at exit
+      echo "not ok - fuzz $name: exited with status $status after its last input" >>"$tap"
+      tail -n 30 "$out/fuzz-$name.log"
+    fi
+  fi
+  echo "fuzz $name: $(grep -c '^ok ' "$tap") corpus inputs replayed, $(grep -c '^not ok ' "$tap") failing"
 done
 
 echo "== behaviour tests (bats) =="
