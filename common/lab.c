@@ -81,11 +81,19 @@ int lab_parse_obj(const char *line, struct lab_obj *o)
 
 int lab_open(struct lab *lab, const char *owner, const char *name)
 {
+    return lab_open_at(lab, LAB_STATE_DIR, owner, name);
+}
+
+int lab_open_at(struct lab *lab, const char *dir, const char *owner, const char *name)
+{
     memset(lab, 0, sizeof(*lab));
     lab->lock_fd = -1;
     lab->busy = -1;
     snprintf(lab->owner, sizeof(lab->owner), "%s", owner);
-    int n = snprintf(lab->path, sizeof(lab->path), "%s/%s.state", LAB_STATE_DIR, name);
+    int n = snprintf(lab->dir, sizeof(lab->dir), "%s", dir);
+    if (n < 0 || (size_t)n >= sizeof(lab->dir))
+        return -ENAMETOOLONG;
+    n = snprintf(lab->path, sizeof(lab->path), "%s/%s.state", dir, name);
     if (n < 0 || (size_t)n >= sizeof(lab->path))
         return -ENAMETOOLONG;
     FILE *f = fopen(lab->path, "re");
@@ -113,9 +121,9 @@ int lab_open(struct lab *lab, const char *owner, const char *name)
 
 int lab_lock(struct lab *lab)
 {
-    if (mkdir(LAB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+    if (mkdir(lab->dir, 0755) < 0 && errno != EEXIST)
         return -errno;
-    lab->lock_fd = open(LAB_STATE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    lab->lock_fd = open(lab->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (lab->lock_fd < 0)
         return -errno;
     while (flock(lab->lock_fd, LOCK_EX) < 0)
@@ -147,7 +155,7 @@ void lab_test_hook(void)
 int lab_save(const struct lab *lab)
 {
     char tmp[sizeof(lab->path) + 8], line[256];
-    if (mkdir(LAB_STATE_DIR, 0755) < 0 && errno != EEXIST)
+    if (mkdir(lab->dir, 0755) < 0 && errno != EEXIST)
         return -errno;
     snprintf(tmp, sizeof(tmp), "%s.new", lab->path);
     FILE *f = fopen(tmp, "we");
@@ -366,7 +374,7 @@ int lab_dir(const struct lab *lab, char *buf, size_t size)
 {
     for (int i = 0; i < lab->n; i++)
         if (lab->obj[i].kind == LAB_DIR) {
-            int n = snprintf(buf, size, "%s/%s", LAB_STATE_DIR, lab->obj[i].name);
+            int n = snprintf(buf, size, "%s/%s", lab->dir, lab->obj[i].name);
             return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
         }
     return -ENOENT;
@@ -436,12 +444,12 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 /* rm -r of the lab's own directory: depth first, never following a symbolic link
  * nor crossing into another file system. */
-static int undo_dir(const struct lab_obj *o)
+static int undo_dir(const struct lab *lab, const struct lab_obj *o)
 {
-    char path[128];
+    char path[192];
     if (!o->name[0] || strchr(o->name, '/') || o->name[0] == '.')
         return -EINVAL;
-    snprintf(path, sizeof(path), "%s/%s", LAB_STATE_DIR, o->name);
+    snprintf(path, sizeof(path), "%s/%s", lab->dir, o->name);
     if (access(path, F_OK) < 0)
         return errno == ENOENT ? 0 : -errno;
     if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
@@ -489,9 +497,9 @@ int lab_undo(struct lab *lab, int i, char *shell, size_t size)
         narrate_op(shell, "kill(%" PRIu64 ", SIGTERM) (%s)", o->id, o->name);
         return undo_proc(lab, o);
     case LAB_DIR:
-        snprintf(shell, size, "rm -r %s/%s", LAB_STATE_DIR, o->name);
+        snprintf(shell, size, "rm -r %s/%s", lab->dir, o->name);
         narrate_op(shell, "unlink() its files, rmdir()");
-        return undo_dir(o);
+        return undo_dir(lab, o);
     }
     return -EINVAL;
 }

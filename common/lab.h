@@ -46,7 +46,8 @@ struct lab_obj {
 };
 
 struct lab {
-    char path[128];
+    char dir[64];   /* LAB_STATE_DIR, or the tests' own (lab_open_at) */
+    char path[128]; /* dir/NAME.state */
     char owner[LAB_NAME_MAX];
     int n;
     struct lab_obj obj[LAB_MAX_OBJS];
@@ -56,6 +57,11 @@ struct lab {
      * the namespace it is in, or LAB_NOBODY_INSIDE; busy_pid is one such process. */
     int busy;
     pid_t busy_pid;
+    /* When lab_open or lab_lock fails, what was wrong where, for the stage's message
+     * ("line 3: bad namespace name '../x'"); "" when errno says it all.  line is the
+     * state file's line at fault, 0 for none. */
+    int line;
+    char why[192];
 };
 
 #define LAB_NOBODY_INSIDE (-2)
@@ -65,6 +71,8 @@ struct lab {
  * state), 1 when a state file exists (up, or half up), -EBUSY when another stage owns
  * it, -EBADMSG when the file cannot be read back. */
 int lab_open(struct lab *lab, const char *owner, const char *name);
+/* lab_open with the state in dir instead of LAB_STATE_DIR: for the tests. */
+int lab_open_at(struct lab *lab, const char *dir, const char *owner, const char *name);
 
 /* Serializes `up` and `down` of all labs on the machine (flock on /run/nslab):
  * two of them at once could each find a name free and race for it. */
