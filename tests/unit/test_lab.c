@@ -417,6 +417,48 @@ START_TEST(an_open_lab_dir_is_not_trusted)
 }
 END_TEST
 
+/* The lab's own directory: made for the lab (recorded first), never taken over. */
+START_TEST(the_lab_dir_is_made_for_the_lab)
+{
+    struct lab lab;
+    struct stat st;
+    char path[128], shell[128];
+    const char *dir = make_tmp_dir();
+    narrate_init("t", true);
+    ck_assert_int_eq(lab_open_at(&lab, dir, "t", "x"), 0);
+    ck_assert_int_eq(lab_dir_add(&lab, "d"), 0);
+    snprintf(path, sizeof(path), "%s/d", dir);
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode) && !(st.st_mode & 022));
+    ck_assert_int_eq(lab_dir_add(&lab, "d"), -EEXIST);
+    ck_assert_int_eq(lab_dir_add(&lab, "../d"), -EINVAL);
+    ck_assert_int_eq(lab.n, 1);
+    ck_assert_int_eq(lab_undo(&lab, 0, shell, sizeof(shell)), 0);
+    ck_assert_int_eq(lstat(path, &st), -1);
+    rm_tmp_dir();
+}
+END_TEST
+
+/* lab_proc_stop: a name alone is no identity; the wrong name or namespace is left
+ * alone; the right one is stopped, and then it is gone. */
+START_TEST(proc_stop_stops_only_the_one_described)
+{
+    struct stat st;
+    int status;
+    ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
+    uint64_t ino = st.st_ino;
+    pid_t pid = start_sleep(false);
+    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, 0), -EINVAL);
+    ck_assert_int_eq(lab_proc_stop(pid, "sleepy", 0, ino), 0);
+    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, ino + 1), 0);
+    ck_assert(still_running(pid));
+    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, ino), 1);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, ino), 0);
+}
+END_TEST
+
 START_TEST(subcommand_and_rest)
 {
     char *argv[] = {"prog", "exec", "ls", "-l", NULL};
@@ -557,6 +599,8 @@ Suite *suite_lab(void)
     tcase_add_test(tc, a_recycled_pid_is_left_alone);
     tcase_add_test(tc, a_process_that_stays_is_killed);
     tcase_add_test(tc, an_open_lab_dir_is_not_trusted);
+    tcase_add_test(tc, the_lab_dir_is_made_for_the_lab);
+    tcase_add_test(tc, proc_stop_stops_only_the_one_described);
     tcase_add_test(tc, subcommand_and_rest);
     suite_add_tcase(s, tc);
     TCase *root = tcase_create("lab (root)");
