@@ -135,12 +135,13 @@ static int parse_obj(const char *line, struct lab_obj *o, char *why, size_t size
         return bad(why, size, "longer than %d bytes", LAB_LINE_MAX - 1);
     memcpy(copy, line, len + 1);
     /* Fields one space apart, nothing before the first nor after the last. */
-    for (char *p = copy;; *p++ = '\0') {
+    for (char *p = copy;;) {
         if (n == 6)
             return bad(why, size, "too many fields");
         f[n++] = p;
         if (!(p = strchr(p, ' ')))
             break;
+        *p++ = '\0';
     }
     for (int i = 0; i < n; i++)
         if (!f[i][0])
@@ -211,16 +212,19 @@ int lab_read_state(struct lab *lab, FILE *f, char *owner, size_t size)
     lab->why[0] = owner[0] = '\0';
     /* getline: a line of any length is read whole, so a long one cannot pass its tail
      * off as a line of its own. */
-    while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+    while (r == 0 && (len = getline(&line, &cap, f)) > 0) {
         no++;
-        if (len == 0 || line[len - 1] != '\n')
+        if (line[len - 1] != '\n') {
             r = bad(why, sizeof(why), "no newline at its end: cut short");
-        else if ((line[--len] = '\0', len >= LAB_LINE_MAX))
+            break;
+        }
+        line[--len] = '\0';
+        if (len >= LAB_LINE_MAX)
             r = bad(why, sizeof(why), "longer than %d bytes", LAB_LINE_MAX - 1);
         else if (strlen(line) != (size_t)len)
             r = bad(why, sizeof(why), "a NUL byte");
         else if (len == 0 || line[0] == '#')
-            continue;
+            continue; /* blank, or a comment */
         else if (!strncmp(line, "owner ", 6)) {
             if (owner[0])
                 r = bad(why, sizeof(why), "a second owner line");
@@ -427,6 +431,8 @@ int lab_save(const struct lab *lab)
     char text[(LAB_MAX_OBJS + 2) * LAB_LINE_MAX], tmp[sizeof(lab->path)];
     int n, len, r, fd;
 
+    if (lab->n > LAB_MAX_OBJS)
+        return -ENOSPC;
     len = snprintf(text, sizeof(text), "# what '%s up' created; '%s down' removes it\nowner %s\n",
                    lab->owner, lab->owner, lab->owner);
     for (int i = 0; i < lab->n; i++) {
@@ -442,11 +448,10 @@ int lab_save(const struct lab *lab)
     snprintf(tmp, sizeof(tmp), "%s.new", state_name(lab));
     /* A new file, never one that is there: O_EXCL, and O_NOFOLLOW for a link.  A
      * leftover is a save killed before its rename (nobody else writes here): gone. */
-    for (int again = 1;; again--) {
-        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd >= 0 || errno != EEXIST || !again || unlinkat(dfd, tmp, 0) < 0)
-            break;
-    }
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    fd = openat(dfd, tmp, flags, 0644);
+    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+        fd = openat(dfd, tmp, flags, 0644);
     if (fd < 0) {
         r = -errno;
         close(dfd);
@@ -609,6 +614,58 @@ static const char *lab_netns_busy(struct lab *lab)
     return lab->busy >= 0 ? lab->obj[lab->busy].name : NULL;
 }
 
+int lab_dir(const struct lab *lab, char *buf, size_t size)
+{
+    for (int i = 0; i < lab->n; i++)
+        if (lab->obj[i].kind == LAB_DIR) {
+            int n = snprintf(buf, size, "%s/%s", lab->dir, lab->obj[i].name);
+            return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+        }
+    return -ENOENT;
+}
+
+/* The lab's own directory name in its state directory, opened as open_trusted does:
+ * -ENOENT when there is none. */
+static int open_lab_dir(const struct lab *lab, const char *name, char *why, size_t size)
+{
+    char path[192];
+    int sfd = open_state_dir(lab, false, why, size);
+    if (sfd < 0)
+        return sfd;
+    snprintf(path, sizeof(path), "%s/%s", lab->dir, name);
+    int fd = open_trusted(sfd, name, path, why, size);
+    close(sfd);
+    return fd;
+}
+
+int lab_dir_add(struct lab *lab, const char *name)
+{
+    char path[192];
+    struct stat st;
+    int i, r;
+    lab->why[0] = '\0';
+    if (!plain_name_ok(name))
+        return -EINVAL;
+    int sfd = open_state_dir(lab, true, lab->why, sizeof(lab->why));
+    if (sfd < 0)
+        return sfd;
+    snprintf(path, sizeof(path), "%s/%s", lab->dir, name);
+    /* Taken: not ours to fill, nor to remove at down. */
+    if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        r = -EEXIST;
+    else if ((i = lab_record(lab, LAB_DIR, name, NULL)) < 0)
+        r = i;
+    else if (mkdirat(sfd, name, 0755) < 0) {
+        r = -errno;
+        lab_forget_last(lab);
+    } else if ((r = open_trusted(sfd, name, path, lab->why, sizeof(lab->why))) >= 0) {
+        close(r);
+        r = i;
+    }
+    close(sfd);
+    return r;
+}
+
 /* What /proc/PID/stat says of a process: its command name (the kernel keeps 15
  * bytes), its state letter, its start time (field 22, clock ticks since boot).
  * -ESRCH when there is no such process. */
@@ -651,81 +708,6 @@ static uint64_t proc_start_time(pid_t pid)
     return t;
 }
 
-int lab_proc_check(pid_t pid, const char *comm, uint64_t start)
-{
-    char text[32], state;
-    uint64_t t;
-    if (pid <= 1)
-        return -ESRCH;
-    if (proc_stat(pid, text, sizeof(text), &state, &t) < 0 || state == 'Z' || state == 'X')
-        return -ESRCH;
-    if (start && t != start)
-        return -ESRCH;
-    return strncmp(text, comm, 15) == 0 ? 0 : -ESRCH;
-}
-
-int lab_confirm_proc(struct lab *lab, int i, pid_t pid)
-{
-    if (pid <= 1 || pid > LAB_PID_MAX)
-        return -ESRCH;
-    uint64_t t = proc_start_time(pid);
-    if (t == 0)
-        return -ESRCH;
-    return lab_confirm(lab, i, (uint64_t)pid, t);
-}
-
-int lab_dir(const struct lab *lab, char *buf, size_t size)
-{
-    for (int i = 0; i < lab->n; i++)
-        if (lab->obj[i].kind == LAB_DIR) {
-            int n = snprintf(buf, size, "%s/%s", lab->dir, lab->obj[i].name);
-            return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-        }
-    return -ENOENT;
-}
-
-/* The lab's own directory name in its state directory, opened as open_trusted does:
- * -ENOENT when there is none. */
-static int open_lab_dir(const struct lab *lab, const char *name, char *why, size_t size)
-{
-    char path[192];
-    int sfd = open_state_dir(lab, false, why, size);
-    if (sfd < 0)
-        return sfd;
-    snprintf(path, sizeof(path), "%s/%s", lab->dir, name);
-    int fd = open_trusted(sfd, name, path, why, size);
-    close(sfd);
-    return fd;
-}
-
-int lab_dir_add(struct lab *lab, const char *name)
-{
-    char path[192];
-    struct stat st;
-    int i, r;
-    lab->why[0] = '\0';
-    if (!plain_name_ok(name))
-        return -EINVAL;
-    int sfd = open_state_dir(lab, true, lab->why, sizeof(lab->why));
-    if (sfd < 0)
-        return sfd;
-    snprintf(path, sizeof(path), "%s/%s", lab->dir, name);
-    /* Taken: not ours to fill, nor to remove at down. */
-    if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        r = -EEXIST;
-    else if ((r = i = lab_record(lab, LAB_DIR, name, NULL)) < 0)
-        ;
-    else if (mkdirat(sfd, name, 0755) < 0) {
-        r = -errno;
-        lab_forget_last(lab);
-    } else if ((r = open_trusted(sfd, name, path, lab->why, sizeof(lab->why))) >= 0) {
-        close(r);
-        r = i;
-    }
-    close(sfd);
-    return r;
-}
-
 /* A process the lab started, as far as the lab knows it: its pid, command name, and
  * its start time or the inode of the network namespace it runs in (or both). */
 struct proc_id {
@@ -733,16 +715,6 @@ struct proc_id {
     const char *comm;
     uint64_t start, netns_ino;
 };
-
-static int sys_pidfd_open(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int sys_pidfd_send_signal(int pfd, int sig)
-{
-    return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
-}
 
 /* Is p->pid still the process p describes, alive (a zombie has ended)?  0 yes (and
  * p->start is now its start time), -ESRCH no. */
@@ -761,6 +733,32 @@ static int proc_is(struct proc_id *p)
     }
     p->start = t;
     return 0;
+}
+
+int lab_proc_check(pid_t pid, const char *comm, uint64_t start)
+{
+    struct proc_id p = {.pid = pid, .comm = comm, .start = start};
+    return pid <= 1 ? -ESRCH : proc_is(&p);
+}
+
+int lab_confirm_proc(struct lab *lab, int i, pid_t pid)
+{
+    if (pid <= 1 || pid > LAB_PID_MAX)
+        return -ESRCH;
+    uint64_t t = proc_start_time(pid);
+    if (t == 0)
+        return -ESRCH;
+    return lab_confirm(lab, i, (uint64_t)pid, t);
+}
+
+static int sys_pidfd_open(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int sys_pidfd_send_signal(int pfd, int sig)
+{
+    return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
 }
 
 /* Makes sure p->pid is the process p describes and holds on to it: a pidfd names one
@@ -825,10 +823,12 @@ static int proc_wait_gone(int pfd, struct proc_id *p, int ms)
 static int proc_stop(int pfd, struct proc_id *p, const char *name)
 {
     char shell[48];
-    const char *how = pfd >= 0 ? "pidfd_send_signal" : "kill";
     if (name) {
         snprintf(shell, sizeof(shell), "kill %d", (int)p->pid);
-        narrate_op(shell, "%s(%d, SIGTERM) (%s)", how, (int)p->pid, name);
+        if (pfd >= 0)
+            narrate_op(shell, "pidfd_open(%d), pidfd_send_signal(SIGTERM) (%s)", (int)p->pid, name);
+        else
+            narrate_op(shell, "kill(%d, SIGTERM) (%s)", (int)p->pid, name);
     }
     int r = proc_signal(pfd, p, SIGTERM);
     if (r == 0 && (r = proc_wait_gone(pfd, p, 1000)) == -ETIMEDOUT) {
@@ -836,8 +836,8 @@ static int proc_stop(int pfd, struct proc_id *p, const char *name)
          * proc_signal looks at its start time again. */
         if (name) {
             snprintf(shell, sizeof(shell), "kill -KILL %d", (int)p->pid);
-            narrate_op(shell, "%s(%d, SIGKILL) (%s did not end on SIGTERM)", how, (int)p->pid,
-                       name);
+            narrate_op(shell, "%s(SIGKILL) (%s did not end on SIGTERM)",
+                       pfd >= 0 ? "pidfd_send_signal" : "kill", name);
         }
         if ((r = proc_signal(pfd, p, SIGKILL)) == 0)
             r = proc_wait_gone(pfd, p, 1000);
@@ -915,7 +915,10 @@ static int undo_proc(const struct lab *lab, const struct lab_obj *o, char *shell
                 return r;
             else if (p.pid <= 0)
                 nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-        snprintf(shell, size, "kill $(cat %s.pid)", o->name);
+        char dir[160];
+        if (lab_dir(lab, dir, sizeof(dir)) < 0)
+            snprintf(dir, sizeof(dir), "?");
+        snprintf(shell, size, "kill $(cat %s/%s.pid)", dir, o->name);
         if (p.pid <= 0) {
             narrate_note("%s left no pid file: it never started", o->name);
             return 0;
@@ -925,7 +928,8 @@ static int undo_proc(const struct lab *lab, const struct lab_obj *o, char *shell
         int i = lab_find(lab, LAB_NETNS, o->netns);
         p.netns_ino = i >= 0 ? lab->obj[i].id : 0;
         if (!p.netns_ino) {
-            narrate_note("%s.pid names PID %d, but %s is not a namespace the lab made: left alone",
+            narrate_note("%s.pid names PID %d, but the lab has no inode of namespace %s to check "
+                         "it by: left alone",
                          o->name, (int)p.pid, o->netns);
             return 0;
         }
