@@ -7,7 +7,8 @@
  * every object in reverse order, so it works after a complete `up`, after an `up` that
  * failed, and after one that was killed halfway.  An object with the same name that
  * the lab did not create is never touched: `up` refuses to start when a name is
- * taken, and `down` checks each namespace's identity before deleting it.
+ * taken, and `down` checks each namespace's and each process's identity before
+ * deleting or signalling it.
  *
  * The state file is plain text, one object a line, for a student to read:
  *   owner 04-netns-veth
@@ -16,16 +17,16 @@
  *   link veth0 nslab-host
  *   dir nslab-host5                           (/run/nslab/nslab-host5/: pid, lease files)
  *   proc dnsmasq 4242 987654 nslab-lan       (pid, start time, namespace)
+ *   proc dhclient.br0 0 0 nslab-host5        (started, pid not known yet)
  *
  * `down` believes what the file says (it unlinks under /run/netns, signals pids,
  * removes a directory), so the file is input to check like any other: every line must
  * be exactly as lab_save writes it (plain names, numbers without sign or overflow,
  * pids a kernel can give), or `down` stops before doing anything and names the line.
- * And it is trusted only in a directory nobody else can write: LAB_STATE_DIR must be
- * a real directory (not a symbolic link) of our euid or root's, not writable by group
- * or others;
- * so must the lab's own directory; the file is made afresh (O_EXCL, O_NOFOLLOW, mode
- * 0644) and renamed into place.
+ * And it is trusted only in a directory nobody else can write: LAB_STATE_DIR, and the
+ * lab's own directory, must be real directories (not symbolic links) of our euid or
+ * root's, not writable by group or others; the file is made afresh (O_EXCL,
+ * O_NOFOLLOW, mode 0644) and renamed into place.
  *
  * Functions return 0 (or an index) or -errno and print nothing; lab_undo narrates.
  */
@@ -71,9 +72,9 @@ struct lab {
      * the namespace it is in, or LAB_NOBODY_INSIDE; busy_pid is one such process. */
     int busy;
     pid_t busy_pid;
-    /* When lab_open or lab_lock fails, what was wrong where, for the stage's message
-     * ("line 3: bad namespace name '../x'"); "" when errno says it all.  line is the
-     * state file's line at fault, 0 for none. */
+    /* When lab_open, lab_lock or lab_dir_add fails, what was wrong where, for the
+     * stage's message ("line 3: bad namespace name '../x'; ..."); "" when errno says
+     * it all.  line is the state file's line at fault, 0 for none. */
     int line;
     char why[256];
 };
@@ -97,8 +98,8 @@ int lab_read_state(struct lab *lab, FILE *f, char *owner, size_t size);
 
 /* Opens directory path when we may trust what is in it: not a symbolic link (-ELOOP),
  * a directory (-ENOTDIR), our euid's or root's, not writable by group or others
- * (-EPERM).
- * Returns an O_DIRECTORY fd, or -errno with the reason, naming path, in why. */
+ * (-EPERM).  Returns an O_DIRECTORY fd, or -errno with the reason, naming path, in
+ * why (may be NULL). */
 int lab_trusted_dir(const char *path, char *why, size_t size);
 
 /* Serializes `up` and `down` of all labs on the machine (flock on /run/nslab, made
@@ -159,7 +160,8 @@ int lab_proc_stop(pid_t pid, const char *comm, uint64_t start, uint64_t netns_in
 int lab_netns_add(struct lab *lab, const char *name);
 
 /* Is the lab's namespace NAME still the one it created (same inode and cookie)?  0 yes;
- * -ENOENT gone; -ESTALE replaced by someone else's. */
+ * -ENOENT gone; -ESTALE replaced by someone else's, or not the lab's; -EINVAL for a
+ * name that is not a plain one (it would reach outside /run/netns). */
 int lab_netns_check(const struct lab *lab, const char *name);
 
 /* Undoes object i (narrating the operation and its shell equivalent): deletes a link
