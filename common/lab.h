@@ -7,7 +7,8 @@
  * every object in reverse order, so it works after a complete `up`, after an `up` that
  * failed, and after one that was killed halfway.  An object with the same name that
  * the lab did not create is never touched: `up` refuses to start when a name is
- * taken, and `down` checks each namespace's identity before deleting it.
+ * taken, and `down` checks each namespace's and each process's identity before
+ * deleting or signalling it.
  *
  * The state file is plain text, one object a line, for a student to read:
  *   owner 04-netns-veth
@@ -16,6 +17,16 @@
  *   link veth0 nslab-host
  *   dir nslab-host5                           (/run/nslab/nslab-host5/: pid, lease files)
  *   proc dnsmasq 4242 987654 nslab-lan       (pid, start time, namespace)
+ *   proc dhclient.br0 0 0 nslab-host5        (started, pid not known yet)
+ *
+ * `down` believes what the file says (it unlinks under /run/netns, signals pids,
+ * removes a directory), so the file is input to check like any other: every line must
+ * be exactly as lab_save writes it (plain names, numbers without sign or overflow,
+ * pids a kernel can give), or `down` stops before doing anything and names the line.
+ * And it is trusted only in a directory nobody else can write: LAB_STATE_DIR, and the
+ * lab's own directory, must be real directories (not symbolic links) of our euid or
+ * root's, not writable by group or others; the file is made afresh (O_EXCL,
+ * O_NOFOLLOW, mode 0644) and renamed into place.
  *
  * Functions return 0 (or an index) or -errno and print nothing; lab_undo narrates.
  */
@@ -24,17 +35,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define LAB_STATE_DIR "/run/nslab"
 #define LAB_MAX_OBJS  32
 #define LAB_NAME_MAX  64
+#define LAB_LINE_MAX  256     /* a longer state-file line (newline included) is not ours */
+#define LAB_PID_MAX   4194304 /* PID_MAX_LIMIT: the most /proc/sys/kernel/pid_max allows */
 
 enum lab_kind {
     LAB_NETNS, /* name: /run/netns/NAME; id: its inode, id2: its cookie (0 until made) */
     LAB_LINK,  /* name: the link; netns: the lab namespace it was created in */
     LAB_PROC,  /* name: its command name, or "COMM.WHAT" (dhclient.br0); id: pid (0
-                * until known: then <dir>/<name>.pid tells); id2: start time; netns: where */
+                * until known: then <dir>/<name>.pid tells, and running in netns, a
+                * namespace of the lab, makes it ours); id2: its start time; netns: where */
     LAB_DIR,   /* name: a directory LAB_STATE_DIR/NAME for the lab's files */
 };
 
@@ -46,7 +61,8 @@ struct lab_obj {
 };
 
 struct lab {
-    char path[128];
+    char dir[64];   /* LAB_STATE_DIR, or the tests' own (lab_open_at) */
+    char path[128]; /* dir/NAME.state */
     char owner[LAB_NAME_MAX];
     int n;
     struct lab_obj obj[LAB_MAX_OBJS];
@@ -56,6 +72,11 @@ struct lab {
      * the namespace it is in, or LAB_NOBODY_INSIDE; busy_pid is one such process. */
     int busy;
     pid_t busy_pid;
+    /* When lab_open, lab_lock or lab_dir_add fails, what was wrong where, for the
+     * stage's message ("line 3: bad namespace name '../x'; ..."); "" when errno says
+     * it all.  line is the state file's line at fault, 0 for none. */
+    int line;
+    char why[256];
 };
 
 #define LAB_NOBODY_INSIDE (-2)
@@ -63,18 +84,36 @@ struct lab {
 /* Prepares lab (named after its main namespace) for owner (the stage, "04-netns-veth")
  * and loads its state file if there is one.  Returns 0 when the lab is down (no
  * state), 1 when a state file exists (up, or half up), -EBUSY when another stage owns
- * it, -EBADMSG when the file cannot be read back. */
+ * it, -EBADMSG when a line is not as lab_save writes it (lab->line is its number and
+ * lab->why says what is wrong), -EPERM or -ELOOP when the directory or the file is not
+ * ours alone (lab->why names it), -EINVAL for a bad name. */
 int lab_open(struct lab *lab, const char *owner, const char *name);
+/* lab_open with the state in dir instead of LAB_STATE_DIR: for the tests. */
+int lab_open_at(struct lab *lab, const char *dir, const char *owner, const char *name);
 
-/* Serializes `up` and `down` of all labs on the machine (flock on /run/nslab):
- * two of them at once could each find a name free and race for it. */
+/* Reads a state file's lines from f into lab->obj and lab->n, and its owner line
+ * into owner.  -EBADMSG at the first line that is not as lab_save writes it, with
+ * lab->line and lab->why set, and nothing of the file kept (lab->n is 0). */
+int lab_read_state(struct lab *lab, FILE *f, char *owner, size_t size);
+
+/* Opens directory path when we may trust what is in it: not a symbolic link (-ELOOP),
+ * a directory (-ENOTDIR), our euid's or root's, not writable by group or others
+ * (-EPERM).  Returns an O_DIRECTORY fd, or -errno with the reason, naming path, in
+ * why (may be NULL). */
+int lab_trusted_dir(const char *path, char *why, size_t size);
+
+/* Serializes `up` and `down` of all labs on the machine (flock on /run/nslab, made
+ * first if missing): two of them at once could each find a name free and race for it.
+ * -EPERM or -ELOOP (lab->why says why) when the directory is not ours alone. */
 int lab_lock(struct lab *lab);
 void lab_unlock(struct lab *lab);
 
-/* Writes the state file (a new file renamed over the old: never half written). */
+/* Writes the state file: a new file (O_EXCL|O_NOFOLLOW, mode 0644) renamed over the
+ * old, so it is never half written and never written through a link. */
 int lab_save(const struct lab *lab);
 
-/* One object as a state-file line and back (no newline).  For the unit tests. */
+/* One object as a state-file line and back (no newline).  lab_parse_obj takes only
+ * what lab_format_obj writes: -EBADMSG for anything else. */
 int lab_format_obj(const struct lab_obj *o, char *buf, size_t size);
 int lab_parse_obj(const char *line, struct lab_obj *o);
 
@@ -82,8 +121,9 @@ int lab_parse_obj(const char *line, struct lab_obj *o);
 int lab_find(const struct lab *lab, enum lab_kind kind, const char *name);
 
 /* Appends an object and saves the state *before* the caller creates it.  Returns its
- * index.  lab_forget drops the last one again when its creation failed, so that
- * `down` never deletes what someone else made in the meantime. */
+ * index; -EINVAL for a name the state file could not hold (see lab_parse_obj).
+ * lab_forget_last drops the last one again when its creation failed, so that `down`
+ * never deletes what someone else made in the meantime. */
 int lab_record(struct lab *lab, enum lab_kind kind, const char *name, const char *netns);
 int lab_forget_last(struct lab *lab);
 /* Stores the identity of object i now that it exists, and saves. */
@@ -96,23 +136,39 @@ int lab_confirm_proc(struct lab *lab, int i, pid_t pid);
  * when it has none. */
 int lab_dir(const struct lab *lab, char *buf, size_t size);
 
+/* mkdir LAB_STATE_DIR/NAME for the lab, recorded first: -EEXIST (and nothing
+ * recorded) when the name is taken; -EPERM when what was made is not ours alone.
+ * Returns its index. */
+int lab_dir_add(struct lab *lab, const char *name);
+
 /* Process pid, if it is alive (not a zombie), its command name is comm, and (when
- * start is not 0) it started at start: 0, else -ESRCH.  What makes it safe to signal
- * a pid read from a file: a recycled pid is something else. */
+ * start is not 0) it started at start: 0, else -ESRCH.  A check, not a licence to
+ * signal: for that, lab_proc_stop. */
 int lab_proc_check(pid_t pid, const char *comm, uint64_t start);
+
+/* Stops process pid only if it is still the one we started: its command name is comm,
+ * and it started at start (when not 0) and runs in the network namespace of inode
+ * netns_ino (when not 0); one of the two is needed (-EINVAL), since a name alone says
+ * nothing of a recycled pid.  It is held by a pidfd from before the check to the last
+ * signal, so no other process can get one: SIGTERM, up to a second's wait, SIGKILL if
+ * it is still there.  1 when it stopped it, 0 when there was nothing to stop (gone, a
+ * zombie, or another process), -errno. */
+int lab_proc_stop(pid_t pid, const char *comm, uint64_t start, uint64_t netns_ino);
 
 /* ip netns add NAME for the lab: -EEXIST (and nothing recorded) when /run/netns/NAME
  * is already there, since then it is not ours. */
 int lab_netns_add(struct lab *lab, const char *name);
 
 /* Is the lab's namespace NAME still the one it created (same inode and cookie)?  0 yes;
- * -ENOENT gone; -ESTALE replaced by someone else's. */
+ * -ENOENT gone; -ESTALE replaced by someone else's, or not the lab's; -EINVAL for a
+ * name that is not a plain one (it would reach outside /run/netns). */
 int lab_netns_check(const struct lab *lab, const char *name);
 
 /* Undoes object i (narrating the operation and its shell equivalent): deletes a link
- * in its namespace, deletes a namespace, stops a process.  What is already gone counts
- * as done; a namespace whose inode changed is left alone (-ESTALE).  shell receives
- * the command it mirrors, for an error message. */
+ * in its namespace, deletes a namespace, stops a process (as lab_proc_stop), removes
+ * the lab's directory.  What is already gone counts as done; a namespace whose inode
+ * changed is left alone (-ESTALE); a directory not ours alone too (-EPERM).  shell
+ * receives the command it mirrors, for an error message. */
 int lab_undo(struct lab *lab, int i, char *shell, size_t size);
 
 /* Removes the state file (after a complete down). */

@@ -163,7 +163,8 @@ int labstep_open(struct labstage *s, const char *host)
     if (state < 0) {
         char shell[200];
         snprintf(shell, sizeof(shell), "reading %s", s->lab.path);
-        return labstep_failed(s, state, NULL, shell, NULL);
+        /* lab.why: the bad line and what is wrong with it, or the path not trusted. */
+        return labstep_failed(s, state, NULL, shell, s->lab.why[0] ? "%s" : NULL, s->lab.why);
     }
     return state;
 }
@@ -172,7 +173,8 @@ int labstep_lock(struct labstage *s, const char *host)
 {
     int r = lab_lock(&s->lab);
     if (r < 0)
-        return labstep_failed(s, r, NULL, "flock " LAB_STATE_DIR, NULL);
+        return labstep_failed(s, r, NULL, "flock " LAB_STATE_DIR, s->lab.why[0] ? "%s" : NULL,
+                              s->lab.why);
     /* lab_open starts afresh: keep the lock's fd across it. */
     int fd = s->lab.lock_fd;
     r = labstep_open(s, host);
