@@ -46,11 +46,16 @@
 #include "../common/dnsmasq.h"
 #include "../common/err.h"
 #include "../common/lab.h"
+#include "../04-netns-veth/ipnetns.h"
+#include "../04-netns-veth/rtnl.h"
+#include "../common/args.h"
+#include "../common/labrun.h"
 #include "../common/labstep.h"
 #include "../common/lanlab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "../common/nl.h"
+#include "../common/nlshow.h"
 #include "../common/validate.h"
 
 static const char usage[] =
@@ -112,11 +117,18 @@ static struct {
 static struct labstage st = {
     .stage = "05-bridge-dhcp", .prog = "05-bridge-dhcp/bridge-dhcp", .who = "bridge-dhcp"};
 
-/* Every step returns -errno with st.fail filled in: the stage dies naming it. */
+/* Every step returns -errno with st.fail filled in: the stage dies naming it, after
+ * taking back, when up fails, what up made so far. */
+static bool in_up;
 static void check(int r)
 {
-    if (r < 0)
-        labstep_die(&st);
+    if (r >= 0)
+        return;
+    if (in_up) {
+        narrate_note("up failed: removing what it made");
+        labrun_down(&st, labstage_print);
+    }
+    labstage_die(&st);
 }
 
 /* dnsmasq in the LAN namespace, serving the pool with the router as default route. */
@@ -150,35 +162,37 @@ static void lease(struct nl *nl, const char *ns, const char *ifname)
         printf("lease %s %s/%d %ld us %s\n", ifname, ip, a.prefix, us, cfg.client);
 }
 
-static void cmd_up(void)
+static int cmd_up(void)
 {
     char buf[NL_BUFSIZE], shell[200], op[160];
     struct nl host, lan, ns1;
     struct nl_link eth0;
     int fd;
 
+    in_up = true;
+
     /* Refuse before changing anything when a name is someone else's. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    check(labstep_names_free(&st, names, 3));
+    check(ipnetns_check_free(&st, names, 3));
 
     /* The lab's own directory, for dnsmasq's and the clients' files. */
     check(labstep_record(&st, LAB_DIR, cfg.host, NULL));
     snprintf(shell, sizeof(shell), "mkdir %s", cfg.dir);
     narrate_op(shell, "mkdir(%s): pid, lease and log files stay in the lab", cfg.dir);
     if (mkdir(cfg.dir, 0755) < 0)
-        check(labstep_failed(&st, -errno, NULL, shell, NULL));
+        check(labstage_fail(&st, -errno, NULL, shell, NULL));
 
-    check(labstep_netns_add(&st, cfg.host));
-    check(labstep_netns_add(&st, cfg.lan));
-    check(labstep_nl_open(&st, cfg.lan, &lan));
-    check(labstep_nl_open(&st, cfg.host, &host));
+    check(ipnetns_add(&st, cfg.host));
+    check(ipnetns_add(&st, cfg.lan));
+    check(ipnetns_rtnl(&st, cfg.lan, &lan));
+    check(ipnetns_rtnl(&st, cfg.host, &host));
 
     /* The lab host's bridge first (brctl addbr br0).  It also takes index 2 there, so
      * eth0, made next, gets 3 while its peer lan0 gets 2 in the LAN: a veth whose
      * peer has its own index looks to the kernel like a plain device, whose carrier
      * change the link watch may put off for up to a second - and a bridge port
      * forwards only once its carrier is seen. */
-    check(labstep_link_up(&st, &host, cfg.host, "lo"));
+    check(rtnl_link_up(&st, &host, buf, cfg.host, "lo", true));
     check(labstep_record(&st, LAB_LINK, cfg.br, cfg.host));
     snprintf(shell, sizeof(shell), "ip -n %s link add %s type bridge", cfg.host, cfg.br);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s type bridge", cfg.br);
@@ -186,32 +200,28 @@ static void cmd_up(void)
 
     /* The LAN: the router's interface, its cable's other end born in the lab host as
      * eth0 (the article's physical card), and a DHCP server. */
-    check(labstep_link_up(&st, &lan, cfg.lan, "lo"));
+    check(rtnl_link_up(&st, &lan, buf, cfg.lan, "lo", true));
     check(labstep_record(&st, LAB_LINK, cfg.lanif, cfg.lan));
     if ((fd = netns_open(cfg.host)) < 0)
-        check(labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host));
-    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.lan,
-             cfg.lanif, cfg.eth0, cfg.host);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.lanif,
-             cfg.eth0, fd, cfg.host);
-    check(labstep_request(&st, &lan, nl_msg_veth_add(buf, cfg.lanif, cfg.eth0, fd), shell, op));
+        check(labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host));
+    check(rtnl_veth_add(&st, &lan, buf, cfg.lan, cfg.lanif, cfg.eth0, cfg.host, fd));
     close(fd);
-    check(labstep_addr_add(&st, &lan, cfg.lan, cfg.lanif, &cfg.router));
-    check(labstep_link_up(&st, &lan, cfg.lan, cfg.lanif));
+    check(rtnl_addr4_add(&st, &lan, buf, cfg.lan, cfg.lanif, 0, &cfg.router));
+    check(rtnl_link_up(&st, &lan, buf, cfg.lan, cfg.lanif, true));
     /* dnsmasq starts while we build the lab host; it must be ready before the first
      * DISCOVER, not before. */
     struct dnsmasq_conf dconf = dnsmasq_conf();
     check(lanlab_dnsmasq_start(&st, cfg.lan, &dconf));
 
     /* ns1, the article's namespace, behind the bridge. */
-    check(labstep_netns_add(&st, cfg.ns));
-    check(labstep_nl_open(&st, cfg.ns, &ns1));
+    check(ipnetns_add(&st, cfg.ns));
+    check(ipnetns_rtnl(&st, cfg.ns, &ns1));
 
     /* The lab host: br0 gets eth0's MAC (as the article saw), veth0 comes beside. */
     /* A bridge takes the lowest MAC of its ports unless given one: fixed to eth0's,
      * br0 keeps one identity (and one lease) whatever ports come and go. */
     if (nl_link_get(&host, cfg.eth0, &eth0) < 0)
-        check(labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0));
+        check(labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0));
     char mac[18];
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", eth0.mac[0], eth0.mac[1],
              eth0.mac[2], eth0.mac[3], eth0.mac[4], eth0.mac[5]);
@@ -220,18 +230,14 @@ static void cmd_up(void)
     check(labstep_request(&st, &host, nl_msg_link_mac(buf, cfg.br, eth0.mac), shell, op));
     check(labstep_record(&st, LAB_LINK, cfg.veth0, cfg.host));
     if ((fd = netns_open(cfg.ns)) < 0)
-        check(labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns));
-    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.host,
-             cfg.veth0, cfg.veth1, cfg.ns);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.veth0,
-             cfg.veth1, fd, cfg.ns);
-    check(labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op));
+        check(labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns));
+    check(rtnl_veth_add(&st, &host, buf, cfg.host, cfg.veth0, cfg.veth1, cfg.ns, fd));
     close(fd);
 
     /* brctl addif: a port is named by its master's index, IFLA_MASTER. */
     struct nl_link br;
     if (nl_link_get(&host, cfg.br, &br) < 0)
-        check(labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br));
+        check(labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br));
     const char *const ports[] = {cfg.eth0, cfg.veth0};
     for (int i = 0; i < 2; i++) {
         snprintf(shell, sizeof(shell), "ip -n %s link set %s master %s", cfg.host, ports[i],
@@ -242,18 +248,18 @@ static void cmd_up(void)
     narrate_note("%s and %s hold no address (the article's ifconfig %s 0.0.0.0): a port hands "
                  "its frames to the bridge, and the host's address goes on %s",
                  cfg.eth0, cfg.veth0, cfg.eth0, cfg.br);
-    check(labstep_link_up(&st, &host, cfg.host, cfg.br));
-    check(labstep_link_up(&st, &host, cfg.host, cfg.eth0));
-    check(labstep_link_up(&st, &host, cfg.host, cfg.veth0));
-    check(labstep_link_up(&st, &ns1, cfg.ns, "lo"));
-    check(labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1));
+    check(rtnl_link_up(&st, &host, buf, cfg.host, cfg.br, true));
+    check(rtnl_link_up(&st, &host, buf, cfg.host, cfg.eth0, true));
+    check(rtnl_link_up(&st, &host, buf, cfg.host, cfg.veth0, true));
+    check(rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true));
+    check(rtnl_link_up(&st, &ns1, buf, cfg.ns, cfg.veth1, true));
     /* A port forwards only once the kernel has seen its carrier: a DISCOVER sent
      * before would be lost, and the client would wait for its first retransmission. */
     const char *const ports2[] = {cfg.eth0, cfg.veth0};
     int r = nl_bridge_wait_forwarding(&host, cfg.br, ports2, 2, 1000);
     if (r < 0)
-        check(labstep_failed(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
-                             cfg.veth0));
+        check(labstage_fail(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
+                            cfg.veth0));
 
     check(lanlab_dnsmasq_ready(&st, &dconf));
 
@@ -263,30 +269,32 @@ static void cmd_up(void)
     nl_close(&host);
     nl_close(&lan);
     nl_close(&ns1);
+    in_up = false;
+    return 0;
 }
 
 static void print_port(const struct nl_brport *p, void *data)
 {
     char line[256];
     (void)data;
-    if (nl_format_brport(line, sizeof(line), p, cfg.br) >= 0)
+    if (nlshow_brport(line, sizeof(line), p, cfg.br) >= 0)
         printf("  %s\n", line);
 }
 
-static void show(void)
+static int show(void)
 {
     char path[200], text[4096];
     struct nl host;
     struct dnsmasq_lease leases[16];
-    check(labstep_show_ns(&st, cfg.host, " (the article's host)"));
-    check(labstep_nl_open(&st, cfg.host, &host));
+    check(labrun_show_ns(&st, cfg.host, " (the article's host)"));
+    check(ipnetns_rtnl(&st, cfg.host, &host));
     printf(" bridge ports (bridge link):\n");
     fflush(stdout);
     if (nl_dump_brports(&host, print_port, NULL) < 0)
-        check(labstep_failed(&st, -EIO, NULL, "bridge link", NULL));
+        check(labstage_fail(&st, -EIO, NULL, "bridge link", NULL));
     nl_close(&host);
-    check(labstep_show_ns(&st, cfg.lan, " (the LAN: router and DHCP server)"));
-    check(labstep_show_ns(&st, cfg.ns, ""));
+    check(labrun_show_ns(&st, cfg.lan, " (the LAN: router and DHCP server)"));
+    check(labrun_show_ns(&st, cfg.ns, ""));
     snprintf(path, sizeof(path), "%s/dnsmasq.leases", cfg.dir);
     printf("leases (%s):\n", path);
     FILE *f = fopen(path, "re");
@@ -298,12 +306,13 @@ static void show(void)
     for (int i = 0; i < k && i < 16; i++)
         printf("  %s %s %s\n", leases[i].ip, leases[i].mac, leases[i].hostname);
     fflush(stdout);
+    return 0;
 }
 
 static int exec_in(const char *ns, char **cmd)
 {
-    int code;
-    check(labstep_exec(&st, ns, cmd, &code));
+    int code = labrun_exec(&st, ns, cmd);
+    check(code);
     return code;
 }
 
@@ -312,7 +321,7 @@ static int demo(void)
     struct nl host;
     struct in_addr br_addr = {0};
     char br_ip[INET_ADDRSTRLEN];
-    check(labstep_nl_open(&st, cfg.host, &host));
+    check(ipnetns_rtnl(&st, cfg.host, &host));
     nl_link_addr4(&host, cfg.br, &br_addr);
     nl_close(&host);
     inet_ntop(AF_INET, &br_addr, br_ip, sizeof(br_ip));
@@ -322,15 +331,8 @@ static int demo(void)
     char *ping_host[] = {"ping", "-c", "1", "-W", "2", br_ip, NULL};
     int a = exec_in(cfg.ns, ping_router);
     int b = exec_in(cfg.ns, ping_host);
-    int d = labstep_down(&st, labstep_print);
+    int d = labrun_down(&st, labstage_print);
     return a || b || d ? EXIT_RUNTIME : 0;
-}
-
-static void set_name(const char **dst, const char *val, const char *opt, bool ifname)
-{
-    char msg[256];
-    if (labopt_name(dst, val, opt, ifname, msg, sizeof(msg)) < 0)
-        err_usage("%s", msg);
 }
 
 /* The pool, checked against the router once both are known. */
@@ -346,129 +348,49 @@ static void set_pool(const char *text)
     inet_ntop(AF_INET, &hi, cfg.pool_hi, sizeof(cfg.pool_hi));
 }
 
+/* The options, as a table (common/args.h). */
+static const char *pool = "192.168.3.100-192.168.3.199", *where;
+static struct args_cidr4 router;
+static const struct args_opt options[] = {
+    {"host-ns", ARGS_NETNS, &cfg.host},
+    {"lan-ns", ARGS_NETNS, &cfg.lan},
+    {"ns", ARGS_NETNS, &cfg.ns},
+    {"bridge", ARGS_IFNAME, &cfg.br},
+    {"eth0", ARGS_IFNAME, &cfg.eth0},
+    {"veth0", ARGS_IFNAME, &cfg.veth0},
+    {"veth1", ARGS_IFNAME, &cfg.veth1},
+    {"lan-if", ARGS_IFNAME, &cfg.lanif},
+    {"router", ARGS_CIDR4, &router},
+    {"pool", ARGS_STRING, &pool},
+    {"dhcp-client", ARGS_STRING, &cfg.client},
+    {"dns", ARGS_FLAG, &cfg.dns},
+    {"rapid-commit", ARGS_FLAG, &cfg.rapid},
+    {"timing", ARGS_FLAG, &cfg.timing},
+    {"host", ARGS_WHERE, &where},
+    {"lan", ARGS_WHERE, &where},
+    {NULL, 0, NULL},
+};
+
 int main(int argc, char *argv[])
 {
-    enum {
-        OPT_HOSTNS = 256,
-        OPT_LANNS,
-        OPT_NS,
-        OPT_BR,
-        OPT_ETH0,
-        OPT_VETH0,
-        OPT_VETH1,
-        OPT_LANIF,
-        OPT_ROUTER,
-        OPT_POOL,
-        OPT_CLIENT,
-        OPT_DNS,
-        OPT_RAPID,
-        OPT_TIMING,
-        OPT_HOST,
-        OPT_LAN,
-    };
-    static const struct option longopts[] = {
-        {"host-ns", required_argument, NULL, OPT_HOSTNS},
-        {"lan-ns", required_argument, NULL, OPT_LANNS},
-        {"ns", required_argument, NULL, OPT_NS},
-        {"bridge", required_argument, NULL, OPT_BR},
-        {"eth0", required_argument, NULL, OPT_ETH0},
-        {"veth0", required_argument, NULL, OPT_VETH0},
-        {"veth1", required_argument, NULL, OPT_VETH1},
-        {"lan-if", required_argument, NULL, OPT_LANIF},
-        {"router", required_argument, NULL, OPT_ROUTER},
-        {"pool", required_argument, NULL, OPT_POOL},
-        {"dhcp-client", required_argument, NULL, OPT_CLIENT},
-        {"dns", no_argument, NULL, OPT_DNS},
-        {"rapid-commit", no_argument, NULL, OPT_RAPID},
-        {"timing", no_argument, NULL, OPT_TIMING},
-        {"host", no_argument, NULL, OPT_HOST},
-        {"lan", no_argument, NULL, OPT_LAN},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     bool quiet = false;
-    const char *where = NULL;
-    char msg[256];
-    int opt;
+    char msg[256], **rest;
 
     err_stage = st.stage;
-    validate_cidr4("192.168.3.1/24", &cfg.router);
-    snprintf(cfg.router_s, sizeof(cfg.router_s), "192.168.3.1/24");
-    const char *pool = "192.168.3.100-192.168.3.199";
-    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        case OPT_HOSTNS:
-            set_name(&cfg.host, optarg, "--host-ns", false);
-            break;
-        case OPT_LANNS:
-            set_name(&cfg.lan, optarg, "--lan-ns", false);
-            break;
-        case OPT_NS:
-            set_name(&cfg.ns, optarg, "--ns", false);
-            break;
-        case OPT_BR:
-            set_name(&cfg.br, optarg, "--bridge", true);
-            break;
-        case OPT_ETH0:
-            set_name(&cfg.eth0, optarg, "--eth0", true);
-            break;
-        case OPT_VETH0:
-            set_name(&cfg.veth0, optarg, "--veth0", true);
-            break;
-        case OPT_VETH1:
-            set_name(&cfg.veth1, optarg, "--veth1", true);
-            break;
-        case OPT_LANIF:
-            set_name(&cfg.lanif, optarg, "--lan-if", true);
-            break;
-        case OPT_ROUTER:
-            if (labopt_addr(&cfg.router, cfg.router_s, sizeof(cfg.router_s), optarg, "--router",
-                            msg, sizeof(msg)) < 0)
-                err_usage("%s", msg);
-            break;
-        case OPT_POOL:
-            pool = optarg;
-            break;
-        case OPT_CLIENT:
-            if (strcmp(optarg, "ours") && strcmp(optarg, "dhclient") && strcmp(optarg, "udhcpc"))
-                err_usage("unknown DHCP client '%s' for --dhcp-client (ours, dhclient or udhcpc)",
-                          optarg);
-            cfg.client = optarg;
-            break;
-        case OPT_DNS:
-            cfg.dns = true;
-            break;
-        case OPT_RAPID:
-            cfg.rapid = true;
-            break;
-        case OPT_TIMING:
-            cfg.timing = true;
-            break;
-        case OPT_HOST:
-        case OPT_LAN:
-            if (where)
-                err_usage("--host and --lan: one place at a time");
-            where = opt == OPT_HOST ? "--host" : "--lan";
-            break;
-        case ':':
-            err_usage("option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt)
-                err_usage("unknown option '-%c'", optopt);
-            err_usage("unknown option '%s'", argv[optind - 1]);
-        }
+    args_set(&options[8], "192.168.3.1/24", msg, sizeof(msg));
+    int r = args_parse(argc, argv, options, &quiet, msg, sizeof(msg));
+    if (r == 1) {
+        fputs(usage, stdout);
+        return 0;
     }
-    const char *sub;
-    char **rest;
-    int nrest;
-    lab_subcommand(argc, argv, optind, &sub, &rest, &nrest);
+    if (r < 0)
+        err_usage("%s", msg);
+    cfg.router = router.a;
+    snprintf(cfg.router_s, sizeof(cfg.router_s), "%s", router.text);
+    if (strcmp(cfg.client, "ours") && strcmp(cfg.client, "dhclient") &&
+        strcmp(cfg.client, "udhcpc"))
+        err_usage("unknown DHCP client '%s' for --dhcp-client (ours, dhclient or udhcpc)",
+                  cfg.client);
 
     /* Checks between the values, still before anything is created. */
     if (!strcmp(cfg.host, cfg.ns) || !strcmp(cfg.host, cfg.lan) || !strcmp(cfg.lan, cfg.ns))
@@ -487,7 +409,7 @@ int main(int argc, char *argv[])
     uint32_t m = cfg.router.prefix ? 0xffffffffu << (32 - cfg.router.prefix) : 0;
     inet_ntop(AF_INET, &(struct in_addr){htonl(m)}, cfg.mask_s, sizeof(cfg.mask_s));
     set_pool(pool);
-    int which = labopt_subcommand(sub, nrest, rest, where, msg, sizeof(msg));
+    int which = args_labsub(argc, argv, optind, where, &rest, msg, sizeof(msg));
     if (which < 0)
         err_usage("%s", msg);
     if (strcmp(cfg.client, "ours") && !lanlab_client_installed(cfg.client))
@@ -496,16 +418,16 @@ int main(int argc, char *argv[])
     snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);
     narrate_init("bridge-dhcp", quiet);
 
-    /* exec, show, up, down or the demo: labstep_run calls ours in the right state. */
+    /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    const struct labstep_ops ops = {
+    const struct labrun_ops ops = {
         .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 3};
-    int r = labstep_run(&st, which, cfg.host, &ops,
-                        !where                     ? cfg.ns
-                        : !strcmp(where, "--host") ? cfg.host
-                                                   : cfg.lan,
-                        rest);
+    r = labrun(&st, which, cfg.host, &ops,
+               !where                     ? cfg.ns
+               : !strcmp(where, "--host") ? cfg.host
+                                          : cfg.lan,
+               rest);
     if (r < 0)
-        labstep_die(&st);
+        labstage_die(&st);
     return r;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../04-netns-veth/rtnl.h"
 #include "dhcp.h"
 #include "narrate.h"
 #include "netns.h"
@@ -28,7 +29,7 @@ int lanlab_dnsmasq_start(struct labstage *s, const char *ns, const struct dnsmas
     int r;
 
     if (dnsmasq_build_argv(conf, buf, sizeof(buf), argv, 32) < 0)
-        return labstep_failed(s, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
+        return labstage_fail(s, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
     shell_of(shell, sizeof(shell), ns, argv);
     /* Recorded before it exists: a killed up still has down stop it (found by its
      * pid file then, with its command name and start time checked). */
@@ -36,7 +37,7 @@ int lanlab_dnsmasq_start(struct labstage *s, const char *ns, const struct dnsmas
         return r;
     narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", ns, conf->ifname);
     if ((r = netns_spawn(ns, argv, NULL, &s->pending)) < 0)
-        return labstep_failed(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+        return labstage_fail(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
     return 0;
 }
 
@@ -55,7 +56,7 @@ int lanlab_dnsmasq_ready(struct labstage *s, const struct dnsmasq_conf *conf)
     if (r == 0)
         r = i < 0 ? i : lab_confirm_proc(&s->lab, i, pid);
     if (r < 0)
-        return labstep_failed(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+        return labstage_fail(s, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
     narrate_note("dnsmasq is ready: PID %d serves DHCP on %s", (int)pid, conf->ifname);
     return 0;
 }
@@ -83,16 +84,17 @@ static int lease_ours(struct labstage *s, struct nl *nl, const char *ns, const c
 
     snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
     if ((r = netns_enter(ns, &back)) < 0)
-        return labstep_failed(s, r, NULL, shell, NULL);
+        return labstage_fail(s, r, NULL, shell, NULL);
     r = dhcp_acquire_flags(ifname, NULL, 0, c->rapid ? DHCP_RAPID_COMMIT : 0, &l);
     int rl = netns_leave(back);
     if (r == -ETIMEDOUT)
-        return labstep_failed(s, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
-                              c->dir);
+        return labstage_fail(s, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
+                             c->dir);
     if (r < 0 || rl < 0)
-        return labstep_failed(s, r < 0 ? r : rl, NULL, shell, NULL);
+        return labstage_fail(s, r < 0 ? r : rl, NULL, shell, NULL);
     struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
-    if ((r = labstep_addr_add(s, nl, ns, ifname, &a)) < 0)
+    char buf[NL_BUFSIZE];
+    if ((r = rtnl_addr4_add(s, nl, buf, ns, ifname, 0, &a)) < 0)
         return r;
     if (l.router.s_addr)
         return labstep_default_route(s, nl, ns, ifname, l.router);
@@ -139,7 +141,7 @@ static int lease_real(struct labstage *s, const char *ns, const char *ifname,
     char **argv = dhclient ? dhclient_argv : udhcpc_argv;
     shell_of(shell, sizeof(shell), ns, argv);
     if (mkdir(etc, 0755) < 0)
-        return labstep_failed(s, -errno, NULL, "mkdir", "%s", etc);
+        return labstage_fail(s, -errno, NULL, "mkdir", "%s", etc);
     if ((i = labstep_record(s, LAB_PROC, name, ns)) < 0)
         return i;
     narrate_op(shell,
@@ -150,16 +152,16 @@ static int lease_real(struct labstage *s, const char *ns, const char *ifname,
     if (r == 0 && status != 0)
         r = -EIO;
     if (r < 0)
-        return labstep_failed(s, r, NULL, shell, NULL);
+        return labstage_fail(s, r, NULL, shell, NULL);
     /* dhclient stays, as a daemon renewing the lease: down stops it.  udhcpc -q is
      * gone already: nothing is left for down to stop, so the state forgets it. */
     if (!dhclient)
         return lab_forget_last(&s->lab) < 0
-                   ? labstep_failed(s, -EIO, NULL, "writing the lab's state", NULL)
+                   ? labstage_fail(s, -EIO, NULL, "writing the lab's state", NULL)
                    : 0;
     pid_t pid = daemon_pid(pidf, c->name);
     if (pid <= 0 || lab_confirm_proc(&s->lab, i, pid) < 0)
-        return labstep_failed(s, -ESRCH, NULL, shell, "it did not stay running");
+        return labstage_fail(s, -ESRCH, NULL, shell, "it did not stay running");
     return 0;
 }
 
@@ -204,15 +206,14 @@ int lanlab_lease(struct labstage *s, struct nl *nl, const char *ns, const char *
         return r;
     }
     if (labstep_watch_end(&w) < 0)
-        return labstep_failed(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s",
-                              ifname);
+        return labstage_fail(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s", ifname);
     *addr = w.addr;
     *us = w.t1_us - w.t0_us;
     struct nl_link l;
     if (nl_link_get(nl, ifname, &l) < 0)
-        return labstep_failed(s, -ENODEV, NULL, "ip link show", "%s", ifname);
+        return labstage_fail(s, -ENODEV, NULL, "ip link show", "%s", ifname);
     if (wait_listed(c->dir, l.mac, w.addr.addr) < 0)
-        return labstep_failed(s, -ETIMEDOUT, NULL, "dnsmasq",
-                              "%s's lease is not in %s/dnsmasq.leases", ifname, c->dir);
+        return labstage_fail(s, -ETIMEDOUT, NULL, "dnsmasq",
+                             "%s's lease is not in %s/dnsmasq.leases", ifname, c->dir);
     return 0;
 }

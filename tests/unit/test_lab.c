@@ -41,22 +41,6 @@ START_TEST(bad_lines_are_refused)
 }
 END_TEST
 
-START_TEST(subcommand_and_rest)
-{
-    char *argv[] = {"prog", "exec", "ls", "-l", NULL};
-    const char *sub;
-    char **rest;
-    int n;
-    lab_subcommand(4, argv, 1, &sub, &rest, &n);
-    ck_assert_str_eq(sub, "exec");
-    ck_assert_int_eq(n, 2);
-    ck_assert_str_eq(rest[0], "ls");
-    lab_subcommand(4, argv, 4, &sub, &rest, &n);
-    ck_assert_ptr_null(sub);
-    ck_assert_int_eq(n, 0);
-}
-END_TEST
-
 static char lab_name[64], ns_name[64];
 
 START_TEST(record_create_undo_leaves_nothing)
@@ -114,7 +98,6 @@ Suite *suite_lab(void)
     TCase *tc = tcase_create("lab");
     tcase_add_test(tc, lines_round_trip);
     tcase_add_test(tc, bad_lines_are_refused);
-    tcase_add_test(tc, subcommand_and_rest);
     suite_add_tcase(s, tc);
     TCase *root = tcase_create("lab (root)");
     tcase_add_test(root, record_create_undo_leaves_nothing);

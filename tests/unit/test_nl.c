@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../04-netns-veth/rtnl.h"
+#include "../../common/narrate.h"
 #include "../../common/nl.h"
+#include "../../common/nlshow.h"
 #include "suites.h"
 
 /* The attribute of that type at the top level of payload (after hdrlen), or NULL. */
@@ -31,10 +34,15 @@ static const struct nlattr *find_nested(const struct nlattr *nest, int type)
     return NULL;
 }
 
+/* The stage whose failures the rtnl lessons record. */
+static struct labstage ts = {.stage = "test", .prog = "test", .who = "test"};
+
 START_TEST(veth_add_message)
 {
     char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = nl_msg_veth_add(buf, "veth0", "veth1", -1);
+    /* nl NULL: the lesson only builds the message into buf. */
+    ck_assert_int_eq(rtnl_veth_add(&ts, NULL, buf, "h", "veth0", "veth1", NULL, -1), 0);
+    struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
     ck_assert_int_eq(nlh->nlmsg_type, RTM_NEWLINK);
     ck_assert_int_eq(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -58,7 +66,8 @@ END_TEST
 START_TEST(veth_add_with_peer_in_another_namespace)
 {
     char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = nl_msg_veth_add(buf, "veth0", "veth1", 9);
+    ck_assert_int_eq(rtnl_veth_add(&ts, NULL, buf, "h", "veth0", "veth1", "ns1", 9), 0);
+    struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
     /* The namespace fd goes to the peer only: veth0 stays where it is made. */
     ck_assert_ptr_null(find_attr(nlh, sizeof(*ifi), IFLA_NET_NS_FD));
@@ -81,17 +90,18 @@ END_TEST
 START_TEST(link_netns_updown_del_messages)
 {
     char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = nl_msg_link_netns(buf, "veth1", 7);
+    rtnl_link_move(&ts, NULL, buf, "h", "veth1", "ns1", 7);
+    struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
     size_t h = sizeof(struct ifinfomsg);
     ck_assert_int_eq(nlh->nlmsg_type, RTM_NEWLINK);
     ck_assert_uint_eq(mnl_attr_get_u32(find_attr(nlh, h, IFLA_NET_NS_FD)), 7);
     ck_assert_str_eq(mnl_attr_get_str(find_attr(nlh, h, IFLA_IFNAME)), "veth1");
 
-    nlh = nl_msg_link_updown(buf, "veth0", true);
+    rtnl_link_up(&ts, NULL, buf, "h", "veth0", true);
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
     ck_assert_uint_eq(ifi->ifi_change, IFF_UP);
     ck_assert_uint_eq(ifi->ifi_flags, IFF_UP);
-    nlh = nl_msg_link_updown(buf, "veth0", false);
+    rtnl_link_up(&ts, NULL, buf, "h", "veth0", false);
     ifi = mnl_nlmsg_get_payload(nlh);
     ck_assert_uint_eq(ifi->ifi_change, IFF_UP);
     ck_assert_uint_eq(ifi->ifi_flags, 0);
@@ -107,7 +117,8 @@ START_TEST(addr_add_message)
     char buf[NL_BUFSIZE], s[INET_ADDRSTRLEN];
     struct in_addr a;
     inet_pton(AF_INET, "192.168.5.5", &a);
-    struct nlmsghdr *nlh = nl_msg_addr4_add(buf, 3, a, 24);
+    rtnl_addr4_add(&ts, NULL, buf, "h", "veth0", 3, &(struct cidr4){a, 24});
+    struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
     ck_assert_int_eq(nlh->nlmsg_type, RTM_NEWADDR);
     const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
     ck_assert_int_eq(ifa->ifa_family, AF_INET);
@@ -149,13 +160,13 @@ START_TEST(route_and_link_lines_as_ip_prints_them)
                           .metric = -1};
     inet_pton(AF_INET, "192.168.5.0", &r.dst);
     inet_pton(AF_INET, "192.168.5.5", &r.prefsrc);
-    nl_format_route4(buf, sizeof(buf), &r, "veth0");
+    nlshow_route4(buf, sizeof(buf), &r, "veth0");
     ck_assert_str_eq(buf, "192.168.5.0/24 dev veth0 proto kernel scope link src 192.168.5.5");
     struct nl_route4 d = {.prefix = 0, .protocol = RTPROT_DHCP, .has_gw = true, .metric = 100};
     inet_pton(AF_INET, "192.168.3.1", &d.gw);
-    nl_format_route4(buf, sizeof(buf), &d, "br0");
+    nlshow_route4(buf, sizeof(buf), &d, "br0");
     ck_assert_str_eq(buf, "default via 192.168.3.1 dev br0 proto dhcp metric 100");
-    ck_assert_int_eq(nl_format_route4(buf, 8, &r, "veth0"), -ENOSPC);
+    ck_assert_int_eq(nlshow_route4(buf, 8, &r, "veth0"), -ENOSPC);
 
     struct nl_link l = {.index = 3,
                         .name = "veth0",
@@ -163,15 +174,15 @@ START_TEST(route_and_link_lines_as_ip_prints_them)
                         .operstate = 6,
                         .link = 2,
                         .link_netns = true};
-    nl_format_link(buf, sizeof(buf), &l, NULL);
+    nlshow_link(buf, sizeof(buf), &l, NULL);
     ck_assert_str_eq(buf, "veth0@if2        UP             <BROADCAST,UP>");
     /* the peer in another namespace may have the very same index */
     l.link = 3;
-    nl_format_link(buf, sizeof(buf), &l, NULL);
+    nlshow_link(buf, sizeof(buf), &l, NULL);
     ck_assert_str_eq(buf, "veth0@if3        UP             <BROADCAST,UP>");
     /* a link that is its own link (no peer) shows no '@' */
     l.link_netns = false;
-    nl_format_link(buf, sizeof(buf), &l, NULL);
+    nlshow_link(buf, sizeof(buf), &l, NULL);
     ck_assert_str_eq(buf, "veth0            UP             <BROADCAST,UP>");
 }
 END_TEST
@@ -182,6 +193,7 @@ static struct nl nl;
 
 static void fresh_netns(void)
 {
+    narrate_init("test", true);
     ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
     ck_assert_int_eq(nl_open(&nl), 0);
 }
@@ -199,7 +211,7 @@ static void seen_route(const struct nl_route4 *r, void *data)
 {
     struct seen *s = data;
     char line[128];
-    if (r->table == RT_TABLE_MAIN && nl_format_route4(line, sizeof(line), r, "?") > 0) {
+    if (r->table == RT_TABLE_MAIN && nlshow_route4(line, sizeof(line), r, "?") > 0) {
         strcat(s->text, line);
         strcat(s->text, "\n");
     }
@@ -219,16 +231,18 @@ START_TEST(veth_pair_addresses_routes_for_real)
     struct nl_link l;
     struct seen s = {""};
     fresh_netns();
-    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "ta", "tb", -1)), 0);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "ta", "tc", -1)), -EEXIST);
+    ck_assert_int_eq(rtnl_veth_add(&ts, &nl, buf, "t", "ta", "tb", NULL, -1), 0);
+    ck_assert_int_eq(rtnl_veth_add(&ts, &nl, buf, "t", "ta", "tc", NULL, -1), -EEXIST);
+    ck_assert_int_eq(ts.fail.err, EEXIST);
+    ck_assert_str_eq(ts.fail.shell, "ip -n t link add ta type veth peer name tc");
     ck_assert_int_eq(nl_link_get(&nl, "ta", &l), 0);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_link_updown(buf, "ta", true)), 0);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_link_updown(buf, "tb", true)), 0);
+    ck_assert_int_eq(rtnl_link_up(&ts, &nl, buf, "t", "ta", true), 0);
+    ck_assert_int_eq(rtnl_link_up(&ts, &nl, buf, "t", "tb", true), 0);
     struct in_addr a, dst, gw = {0};
     inet_pton(AF_INET, "192.168.5.5", &a);
     inet_pton(AF_INET, "10.9.0.0", &dst);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_addr4_add(buf, l.index, a, 24)), 0);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_addr4_add(buf, l.index, a, 24)), -EEXIST);
+    ck_assert_int_eq(rtnl_addr4_add(&ts, &nl, buf, "t", "ta", l.index, &(struct cidr4){a, 24}), 0);
+    ck_assert_int_eq(rtnl_addr4_add(&ts, &nl, buf, "t", "ta", 0, &(struct cidr4){a, 24}), -EEXIST);
     ck_assert_int_eq(nl_request(&nl, nl_msg_route4_add(buf, dst, 16, gw, l.index)), 0);
 
     ck_assert_int_eq(nl_dump_links(&nl, seen_link, &s), 0);
@@ -259,10 +273,14 @@ START_TEST(kernel_errors_come_back_as_errno_with_its_message)
     /* An address on a link that does not exist: the kernel explains in an ext ack. */
     struct in_addr a;
     inet_pton(AF_INET, "192.168.5.5", &a);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_addr4_add(buf, 9999, a, 24)), -ENODEV);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_addr4_add(buf, 1, a, 33)), -EINVAL);
+    ck_assert_int_eq(rtnl_addr4_add(&ts, &nl, buf, "t", "x", 9999, &(struct cidr4){a, 24}),
+                     -ENODEV);
+    ck_assert_int_eq(rtnl_addr4_add(&ts, &nl, buf, "t", "lo", 1, &(struct cidr4){a, 33}), -EINVAL);
     ck_assert_msg(strstr(nl.ext_ack, "prefix") != NULL, "ext ack: '%s'", nl.ext_ack);
-    ck_assert_int_eq(nl_request(&nl, nl_msg_veth_add(buf, "lo", "tz", -1)), -EEXIST);
+    ck_assert_int_eq(rtnl_veth_add(&ts, &nl, buf, "t", "lo", "tz", NULL, -1), -EEXIST);
+    /* The kernel's words become the failure's hint. */
+    ck_assert_int_eq(rtnl_addr4_add(&ts, &nl, buf, "t", "lo", 1, &(struct cidr4){a, 33}), -EINVAL);
+    ck_assert_msg(strncmp(ts.fail.hint, "kernel: ", 8) == 0, "hint: '%s'", ts.fail.hint);
     nl_close(&nl);
 }
 END_TEST
@@ -273,7 +291,7 @@ START_TEST(show_prints_the_three_sections)
     size_t len;
     fresh_netns();
     FILE *f = open_memstream(&out, &len);
-    ck_assert_int_eq(nl_show(&nl, f), 0);
+    ck_assert_int_eq(nlshow_ns(&nl, f), 0);
     fclose(f);
     ck_assert_ptr_nonnull(strstr(out, " links (ip -br link):\n  lo "));
     ck_assert_ptr_nonnull(strstr(out, " addresses (ip -br -4 addr):\n"));
