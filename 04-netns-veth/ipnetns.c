@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/labstep.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
 
@@ -72,8 +71,8 @@ int ipnetns_add(struct labstage *s, const char *name)
                path);
 
     /* Written down before it exists: if we are killed in between, down still knows. */
-    if ((i = labstep_record(s, LAB_NETNS, name, NULL)) < 0)
-        return i;
+    if ((i = lab_record(&s->lab, LAB_NETNS, name, NULL)) < 0)
+        return labstage_fail(s, i, NULL, shell, NULL);
 
     /* /run/netns must be a mount point of its own, and shared: a namespace mounted
      * there later then appears in every mount namespace made since (an `ip netns exec`

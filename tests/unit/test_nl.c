@@ -187,6 +187,173 @@ START_TEST(route_and_link_lines_as_ip_prints_them)
 }
 END_TEST
 
+/* ---- the reply parsers, on bytes no kernel would send ---- */
+
+/* Hex text into out, which must be aligned like a received buffer; returns the size. */
+static size_t unhex(const char *hex, void *out)
+{
+    size_t n = 0;
+    unsigned int b;
+    for (; hex[0] && hex[1] && sscanf(hex, "%2x", &b) == 1; hex += 2)
+        ((unsigned char *)out)[n++] = (unsigned char)b;
+    return n;
+}
+
+/* The regression inputs, as they were fed to the parsers: each begins with three bytes
+ * (00, the message's length, 00) before the message itself, so the parsers saw a first
+ * nlmsg_len far past the buffer.  Without those three bytes each is the message that
+ * was meant, on a little-endian machine. */
+static const char *const regressions[] = {
+    /* NLMSG_ERROR, ENODEV, with an echoed request claiming 0xfffffff0 bytes */
+    "002c002c000000020000020100000000000000edfffffff0ffffff110005000100000000000000080001006162630"
+    "0",
+    /* nlmsg_len 0xc0000000 (3 GB) */
+    "001000000000c0010000000000000000000000",
+    /* nlmsg_len 0xffffffff: mnl_nlmsg_ok takes it as -1 and its walk never ends */
+    "001000ffffffff100000000000000000000000",
+};
+
+START_TEST(lengths_past_the_buffer_are_refused)
+{
+    static uint32_t buf[64];
+    char ack[64];
+    struct nl_link l;
+    struct nl_addr4 a;
+    struct nl_route4 r;
+    struct nl_brport p;
+    for (size_t i = 0; i < sizeof(regressions) / sizeof(regressions[0]); i++) {
+        size_t n = unhex(regressions[i], buf);
+        for (size_t skip = 0; skip <= 3; skip += 3) {
+            const char *m = (const char *)buf + skip;
+            size_t len = n - skip, off = 0;
+            /* as sent, misaligned by three bytes, the parsers must not read it */
+            if (skip == 0) {
+                ck_assert_ptr_null(nl_next(m, len, &off));
+                ck_assert_int_eq(nl_parse_ack(m, len, 1, ack, sizeof(ack)), 1);
+                ck_assert_int_eq(nl_parse_link(m, len, &l), -EBADMSG);
+                continue;
+            }
+            memmove(buf, m, len);
+            if (i == 0) {
+                /* the ack itself is whole: the error stands, the bogus echo is skipped */
+                ck_assert_int_eq(nl_parse_ack(buf, len, 1, ack, sizeof(ack)), -ENODEV);
+                ck_assert_str_eq(ack, "");
+                continue;
+            }
+            ck_assert_ptr_null(nl_next(buf, len, &off));
+            ck_assert_int_eq(nl_parse_ack(buf, len, 0, ack, sizeof(ack)), 1);
+            ck_assert_int_eq(nl_parse_link(buf, len, &l), -EBADMSG);
+            ck_assert_int_eq(nl_parse_addr4(buf, len, &a), -EBADMSG);
+            ck_assert_int_eq(nl_parse_route4(buf, len, &r), -EBADMSG);
+            ck_assert_int_eq(nl_parse_brport(buf, len, &p), -EBADMSG);
+        }
+    }
+}
+END_TEST
+
+START_TEST(ext_ack_text_is_read_within_the_message)
+{
+    static uint32_t buf[64];
+    char ack[64];
+    /* the first regression with an honest echo: a bare 16-byte header */
+    size_t n = unhex("2c00000002000002010000000000000"
+                     "0edffffff10000000110005000100000000000000"
+                     "0800010061626300",
+                     buf);
+    ck_assert_int_eq(n, 44);
+    ck_assert_int_eq(nl_parse_ack(buf, n, 1, ack, sizeof(ack)), -ENODEV);
+    ck_assert_str_eq(ack, "abc");
+    /* the text without its NUL is not taken */
+    ((unsigned char *)buf)[43] = 'd';
+    ck_assert_int_eq(nl_parse_ack(buf, n, 1, ack, sizeof(ack)), -ENODEV);
+    ck_assert_str_eq(ack, "");
+    /* an answer to another request is not ours; a positive error is no errno */
+    ck_assert_int_eq(nl_parse_ack(buf, n, 2, ack, sizeof(ack)), 1);
+    buf[4] = 5;
+    ck_assert_int_eq(nl_parse_ack(buf, n, 1, ack, sizeof(ack)), -EBADMSG);
+    /* an ack cut short of its struct nlmsgerr */
+    buf[0] = 18;
+    ck_assert_int_eq(nl_parse_ack(buf, 18, 1, ack, sizeof(ack)), -EBADMSG);
+}
+END_TEST
+
+/* An RTM_NEWLINK: ifinfomsg index 7, then the attributes given. */
+static size_t link_msg(void *buf, const void *attrs, size_t alen)
+{
+    struct nlmsghdr *h = buf;
+    memset(buf, 0, 256);
+    h->nlmsg_type = RTM_NEWLINK;
+    h->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + sizeof(struct ifinfomsg) + alen);
+    ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index = 7;
+    memcpy((char *)NLMSG_DATA(h) + sizeof(struct ifinfomsg), attrs, alen);
+    return h->nlmsg_len;
+}
+
+START_TEST(attributes_of_the_wrong_size_are_ignored)
+{
+    static uint32_t buf[64];
+    struct nl_link l;
+    /* IFLA_IFNAME "veth0" with its NUL, IFLA_MTU (4) in 2 bytes, IFLA_LINK in 4 */
+    static const unsigned char good[] = {10, 0, IFLA_IFNAME, 0, 'v',      'e', 't',  'h',  '0', 0,
+                                         0,  0, 6,           0, IFLA_MTU, 0,   0x05, 0xdc, 0,   0,
+                                         8,  0, IFLA_LINK,   0, 3,        0,   0,    0};
+    size_t n = link_msg(buf, good, sizeof(good));
+    ck_assert_int_eq(nl_parse_link(buf, n, &l), 0);
+    ck_assert_int_eq(l.index, 7);
+    ck_assert_str_eq(l.name, "veth0");
+    ck_assert_int_eq(l.link, 3);
+    /* the name without a NUL: not copied past its attribute */
+    static const unsigned char nonul[] = {8, 0, IFLA_IFNAME, 0, 'v', 'e', 't', 'h'};
+    n = link_msg(buf, nonul, sizeof(nonul));
+    ck_assert_int_eq(nl_parse_link(buf, n, &l), 0);
+    ck_assert_str_eq(l.name, "");
+    /* IFLA_LINK in 1 byte: a u32 getter would read 3 bytes past it */
+    static const unsigned char shortlink[] = {5, 0, IFLA_LINK, 0, 9, 0, 0, 0};
+    n = link_msg(buf, shortlink, sizeof(shortlink));
+    ck_assert_int_eq(nl_parse_link(buf, n, &l), 0);
+    ck_assert_int_eq(l.link, 0);
+    /* an attribute longer than the message */
+    static const unsigned char over[] = {40, 0, IFLA_IFNAME, 0, 'x', 0, 0, 0};
+    n = link_msg(buf, over, sizeof(over));
+    ck_assert_int_eq(nl_parse_link(buf, n, &l), -EBADMSG);
+    /* a message too short for its own ifinfomsg */
+    n = link_msg(buf, NULL, 0);
+    ((struct nlmsghdr *)buf)->nlmsg_len = NLMSG_HDRLEN + 4;
+    ck_assert_int_eq(nl_parse_link(buf, NLMSG_HDRLEN + 4, &l), -EBADMSG);
+    /* another type is not a link */
+    n = link_msg(buf, NULL, 0);
+    ((struct nlmsghdr *)buf)->nlmsg_type = RTM_NEWADDR;
+    ck_assert_int_eq(nl_parse_link(buf, n, &l), -ENOMSG);
+    /* nor an address nor a route when its fixed header is cut short */
+    struct nl_addr4 a;
+    struct nl_route4 r;
+    ((struct nlmsghdr *)buf)->nlmsg_len = NLMSG_HDRLEN + 2;
+    ck_assert_int_eq(nl_parse_addr4(buf, NLMSG_HDRLEN + 2, &a), -EBADMSG);
+    ((struct nlmsghdr *)buf)->nlmsg_type = RTM_NEWROUTE;
+    ck_assert_int_eq(nl_parse_route4(buf, NLMSG_HDRLEN + 2, &r), -EBADMSG);
+}
+END_TEST
+
+START_TEST(the_walk_steps_over_whole_messages_only)
+{
+    static uint32_t buf[16];
+    size_t off = 0;
+    memset(buf, 0, sizeof(buf));
+    /* two 20-byte messages (the second one's padding missing at the end) */
+    buf[0] = 20;
+    buf[5] = 17;
+    ck_assert_ptr_eq(nl_next(buf, 37, &off), (void *)buf);
+    ck_assert_uint_eq(off, 20);
+    ck_assert_ptr_eq(nl_next(buf, 37, &off), (void *)&buf[5]);
+    ck_assert_uint_eq(off, 37);
+    ck_assert_ptr_null(nl_next(buf, 37, &off));
+    /* a length shorter than a header would never advance */
+    off = 0;
+    buf[0] = 3;
+    ck_assert_ptr_null(nl_next(buf, 37, &off));
+}
+END_TEST
+
 /* ---- against the kernel, in a throwaway namespace ---- */
 
 static struct nl nl;
@@ -312,6 +479,12 @@ Suite *suite_nl(void)
     tcase_add_test(tc, route_add_message);
     tcase_add_test(tc, route_and_link_lines_as_ip_prints_them);
     suite_add_tcase(s, tc);
+    TCase *replies = tcase_create("replies");
+    tcase_add_test(replies, lengths_past_the_buffer_are_refused);
+    tcase_add_test(replies, ext_ack_text_is_read_within_the_message);
+    tcase_add_test(replies, attributes_of_the_wrong_size_are_ignored);
+    tcase_add_test(replies, the_walk_steps_over_whole_messages_only);
+    suite_add_tcase(s, replies);
     TCase *root = tcase_create("nl (root)");
     tcase_add_test(root, veth_pair_addresses_routes_for_real);
     tcase_add_test(root, kernel_errors_come_back_as_errno_with_its_message);
