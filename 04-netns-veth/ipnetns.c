@@ -66,8 +66,8 @@ int ipnetns_add(struct labstage *s, const char *name)
     if (netns_path(name, path, sizeof(path)) < 0)
         return labstage_fail(s, -ENAMETOOLONG, NULL, shell, NULL);
     narrate_op(shell,
-               "unshare(CLONE_NEWNET) in a thread, mount --bind it on %s (after mkdir, "
-               "MS_SHARED, open O_EXCL)",
+               "unshare(CLONE_NEWNET) in a thread, mount(MS_BIND) of it on %s (after mkdir, "
+               "mount(MS_SHARED), open(O_EXCL))",
                path);
 
     /* Written down before it exists: if we are killed in between, down still knows. */

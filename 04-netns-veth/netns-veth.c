@@ -154,9 +154,12 @@ static int cmd_up(void)
 
     /* Step 6: addresses and links up (ifconfig did both at once). */
     if ((r = rtnl_addr4_add(&st, &host, buf, cfg.host, cfg.veth0, 0, &cfg.addr0.a)) < 0 ||
-        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.veth0, true)) < 0 ||
-        (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true)) < 0 ||
-        (r = rtnl_addr4_add(&st, &ns1, buf, cfg.ns, cfg.veth1, 0, &cfg.addr1.a)) < 0 ||
+        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.veth0, true)) < 0)
+        goto undo;
+    /* ns1's lo, as the lab host's (exercise 4.1 takes this step out). */
+    if ((r = rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true)) < 0)
+        goto undo;
+    if ((r = rtnl_addr4_add(&st, &ns1, buf, cfg.ns, cfg.veth1, 0, &cfg.addr1.a)) < 0 ||
         (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, cfg.veth1, true)) < 0)
         goto undo;
 
