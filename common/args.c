@@ -142,7 +142,7 @@ int args_parse(int argc, char *argv[], const struct args_opt *opts, bool *quiet,
     /* ARGS_WHERE's value is the option itself, as typed; it outlives the call. */
     static char where[30][40];
     int n = 0, opt, r;
-    for (; opts[n].name && n < 30; n++) {
+    for (; n < 30 && opts[n].name; n++) {
         bool value = opts[n].kind != ARGS_FLAG && opts[n].kind != ARGS_WHERE;
         lo[n] =
             (struct option){opts[n].name, value ? required_argument : no_argument, NULL, 256 + n};

@@ -285,7 +285,8 @@ static size_t link_msg(void *buf, const void *attrs, size_t alen)
     h->nlmsg_type = RTM_NEWLINK;
     h->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + sizeof(struct ifinfomsg) + alen);
     ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_index = 7;
-    memcpy((char *)NLMSG_DATA(h) + sizeof(struct ifinfomsg), attrs, alen);
+    if (alen)
+        memcpy((char *)NLMSG_DATA(h) + sizeof(struct ifinfomsg), attrs, alen);
     return h->nlmsg_len;
 }
 
