@@ -210,8 +210,11 @@ int main(int argc, char *argv[])
     bool quiet = false;
 
     err_stage = st.stage;
-    args_set(&options[4], "192.168.5.5/24", msg, sizeof(msg));
-    args_set(&options[5], "192.168.5.10/24", msg, sizeof(msg));
+    /* The article's addresses, through the same check as --addr0 and --addr1. */
+    args_set(&(struct args_opt){"addr0", ARGS_CIDR4, &cfg.addr0}, "192.168.5.5/24", msg,
+             sizeof(msg));
+    args_set(&(struct args_opt){"addr1", ARGS_CIDR4, &cfg.addr1}, "192.168.5.10/24", msg,
+             sizeof(msg));
     int r = args_parse(argc, argv, options, &quiet, msg, sizeof(msg));
     if (r == 1) {
         fputs(usage, stdout);

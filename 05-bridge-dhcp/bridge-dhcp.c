@@ -377,7 +377,7 @@ int main(int argc, char *argv[])
     char msg[256], **rest;
 
     err_stage = st.stage;
-    args_set(&options[8], "192.168.3.1/24", msg, sizeof(msg));
+    args_set(&(struct args_opt){"router", ARGS_CIDR4, &router}, "192.168.3.1/24", msg, sizeof(msg));
     int r = args_parse(argc, argv, options, &quiet, msg, sizeof(msg));
     if (r == 1) {
         fputs(usage, stdout);
