@@ -23,26 +23,31 @@
  *   ip -n ns1 addr add 192.168.5.10/24 dev veth1
  *   ip -n ns1 link set veth1 up
  *
+ * The lesson is in three files, read in this order: this one (the steps of `up`, in
+ * the article's order), ipnetns.c (how `ip netns add` pins a namespace and how `ip -n`
+ * opens a netlink socket inside it) and rtnl.c (each netlink message, built with
+ * libmnl where it is sent, and the kernel's ack read back).  Stage 05 reuses the
+ * last two.  The lab's bookkeeping (a state file written before each creation, so
+ * that `down` works after a killed `up`) is common/lab.c; `down`, `show` and `exec`
+ * are common/labrun.c.
+ *
  * Read: network_namespaces(7), veth(4), ip-netns(8), rtnetlink(7), netlink(7),
  *       setns(2), unshare(2), libmnl's examples/rtnl/.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/args.h"
 #include "../common/err.h"
-#include "../common/lab.h"
-#include "../common/labstep.h"
+#include "../common/labrun.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
-#include "../common/nl.h"
-#include "../common/validate.h"
+#include "ipnetns.h"
+#include "rtnl.h"
 
 static const char usage[] =
     "Usage: netns-veth [OPTIONS] [up | down | show | exec [--host] -- CMD [ARG...]]\n"
@@ -75,215 +80,150 @@ static const char usage[] =
 
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {
-    const char *host, *ns, *veth0, *veth1;
+    const char *host, *ns, *veth0, *veth1, *where;
     bool article_steps; /* make veth1 beside veth0, then move it, as the article does */
-    struct cidr4 addr0, addr1;
-    char addr0_s[24], addr1_s[24];
+    struct args_cidr4 addr0, addr1;
 } cfg = {.host = "nslab-host", .ns = "ns1", .veth0 = "veth0", .veth1 = "veth1"};
+
+static const struct args_opt options[] = {
+    {"host-ns", ARGS_NETNS, &cfg.host},
+    {"ns", ARGS_NETNS, &cfg.ns},
+    {"veth0", ARGS_IFNAME, &cfg.veth0},
+    {"veth1", ARGS_IFNAME, &cfg.veth1},
+    {"addr0", ARGS_CIDR4, &cfg.addr0},
+    {"addr1", ARGS_CIDR4, &cfg.addr1},
+    {"host", ARGS_WHERE, &cfg.where},
+    {"article-steps", ARGS_FLAG, &cfg.article_steps},
+    {NULL, 0, NULL},
+};
 
 static struct labstage st = {
     .stage = "04-netns-veth", .prog = "04-netns-veth/netns-veth", .who = "netns-veth"};
 
-/* Every step returns -errno with st.fail filled in: the stage dies naming it. */
-static void check(int r)
+/* up: every step returns 0 or -errno with st.fail filled in.  The first that fails
+ * jumps to undo, which takes back everything the state file lists, so that a failed
+ * up leaves the machine as it found it. */
+static int cmd_up(void)
 {
-    if (r < 0)
-        labstep_die(&st);
-}
-
-static void cmd_up(void)
-{
-    char buf[NL_BUFSIZE], shell[160], op[96];
-    struct nl host, ns1;
-    int fd;
+    char buf[NL_BUFSIZE];
+    struct nl host = {0}, ns1 = {0};
+    int r, fd = -1;
 
     /* Refuse before changing anything when a name is someone else's. */
     const char *const names[] = {cfg.host, cfg.ns};
-    check(labstep_names_free(&st, names, 2));
+    if ((r = ipnetns_check_free(&st, names, 2)) < 0)
+        return r;
 
-    /* Step 2 (and the lab host): two named namespaces, pinned under /run/netns. */
-    check(labstep_netns_add(&st, cfg.host));
-    check(labstep_netns_add(&st, cfg.ns));
-
-    check(labstep_nl_open(&st, cfg.host, &host));
-    check(labstep_nl_open(&st, cfg.ns, &ns1));
+    /* Step 2 (and the lab host): two named namespaces, pinned under /run/netns, and
+     * a netlink socket in each: every request on it acts there (`ip -n NAME`). */
+    if ((r = ipnetns_add(&st, cfg.host)) < 0 || (r = ipnetns_add(&st, cfg.ns)) < 0 ||
+        (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0 || (r = ipnetns_rtnl(&st, cfg.ns, &ns1)) < 0)
+        goto undo;
 
     /* A new namespace has only lo, and it is down: nothing, not even 127.0.0.1,
      * answers there until it is up.  Not in the article; ping to yourself needs it. */
-    check(labstep_link_up(&st, &host, cfg.host, "lo"));
+    if ((r = rtnl_link_up(&st, &host, buf, cfg.host, "lo", true)) < 0)
+        goto undo;
 
-    /* Step 3: the pair.  Record it first: if we are killed right after, down still
+    /* Step 3: the pair.  Written down first: if we are killed right after, down still
      * knows the link is ours.  Deleting either end deletes both. */
-    check(labstep_record(&st, LAB_LINK, cfg.veth0, cfg.host));
-    /* The kernel takes a namespace as an open file descriptor on it (IFLA_NET_NS_FD),
-     * not by name: names are ip's business. */
+    if ((r = labstage_record(&st, LAB_LINK, cfg.veth0, cfg.host)) < 0)
+        goto undo;
+    /* The kernel takes the peer's namespace as an open fd on it (IFLA_NET_NS_FD). */
     if ((fd = netns_open(cfg.ns)) < 0) {
-        snprintf(shell, sizeof(shell), "open %s/%s", NETNS_RUN_DIR, cfg.ns);
-        check(labstep_failed(&st, fd, NULL, shell, NULL));
+        r = labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns);
+        goto undo;
     }
     if (cfg.article_steps) {
-        snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s", cfg.host,
-                 cfg.veth0, cfg.veth1);
-        snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s", cfg.veth0, cfg.veth1);
-        check(
-            labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, -1), shell, op));
-
-        /* Step 4: one end into ns1.  Moving a live link makes the kernel wait for
-         * every reader of the old namespace's device list to finish (an RCU grace
-         * period): the slowest step of up. */
-        snprintf(shell, sizeof(shell), "ip -n %s link set %s netns %s", cfg.host, cfg.veth1,
-                 cfg.ns);
-        snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_NET_NS_FD=%d (%s)", cfg.veth1, fd, cfg.ns);
-        check(labstep_request(&st, &host, nl_msg_link_netns(buf, cfg.veth1, fd), shell, op));
+        /* Step 4 as the article does it: veth1 made beside veth0, then moved.  Moving
+         * a live link makes the kernel wait for every reader of the old namespace's
+         * device list to finish (an RCU grace period): the slowest step of up. */
+        if ((r = rtnl_veth_add(&st, &host, buf, cfg.host, cfg.veth0, cfg.veth1, NULL, -1)) < 0 ||
+            (r = rtnl_link_move(&st, &host, buf, cfg.host, cfg.veth1, cfg.ns, fd)) < 0)
+            goto undo;
     } else {
         /* Steps 3 and 4 in one request: the peer's own IFLA_NET_NS_FD has it born in
          * ns1, so nothing ever has to move (what `ip link add ... netns ns1` sends). */
-        snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s",
-                 cfg.host, cfg.veth0, cfg.veth1, cfg.ns);
-        snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)",
-                 cfg.veth0, cfg.veth1, fd, cfg.ns);
-        check(
-            labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op));
+        if ((r = rtnl_veth_add(&st, &host, buf, cfg.host, cfg.veth0, cfg.veth1, cfg.ns, fd)) < 0)
+            goto undo;
         narrate_note("%s is born in %s: the article's steps 3 and 4 in one request "
                      "(--article-steps makes it here, then moves it)",
                      cfg.veth1, cfg.ns);
     }
-    close(fd);
 
     /* Step 6: addresses and links up (ifconfig did both at once). */
-    check(labstep_addr_add(&st, &host, cfg.host, cfg.veth0, &cfg.addr0));
-    check(labstep_link_up(&st, &host, cfg.host, cfg.veth0));
-    check(labstep_link_up(&st, &ns1, cfg.ns, "lo"));
-    check(labstep_addr_add(&st, &ns1, cfg.ns, cfg.veth1, &cfg.addr1));
-    check(labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1));
+    if ((r = rtnl_addr4_add(&st, &host, buf, cfg.host, cfg.veth0, 0, &cfg.addr0.a)) < 0 ||
+        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.veth0, true)) < 0)
+        goto undo;
+    /* ns1's lo, as the lab host's (exercise 4.1 takes this step out). */
+    if ((r = rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true)) < 0)
+        goto undo;
+    if ((r = rtnl_addr4_add(&st, &ns1, buf, cfg.ns, cfg.veth1, 0, &cfg.addr1.a)) < 0 ||
+        (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, cfg.veth1, true)) < 0)
+        goto undo;
 
     /* Step 7 needs no request: an address with a prefix makes the kernel add the
      * connected route to its subnet (proto kernel scope link) on its own. */
     narrate_note("no route to add: the kernel made %s/%d dev %s and dev %s itself (see show)",
-                 inet_ntoa(cidr4_network(&cfg.addr0)), cfg.addr0.prefix, cfg.veth0, cfg.veth1);
+                 inet_ntoa(cidr4_network(&cfg.addr0.a)), cfg.addr0.a.prefix, cfg.veth0, cfg.veth1);
+    r = 0;
+    goto out;
+undo:
+    narrate_note("up failed: removing what it made");
+    labrun_down(&st, labstage_print);
+out:
+    if (fd >= 0)
+        close(fd);
     nl_close(&host);
     nl_close(&ns1);
+    return r;
 }
 
-static void show(void)
+static int show(void)
 {
-    check(labstep_show_ns(&st, cfg.host, " (the article's host)"));
-    check(labstep_show_ns(&st, cfg.ns, ""));
+    int r = labrun_show_ns(&st, cfg.host, " (the article's host)");
+    return r < 0 ? r : labrun_show_ns(&st, cfg.ns, "");
 }
 
-static int exec_in(const char *ns, char **cmd)
-{
-    int code;
-    check(labstep_exec(&st, ns, cmd, &code));
-    return code;
-}
-
+/* The demo, after up: show, a ping each way, down. */
 static int demo(void)
 {
-    char *ping0[] = {"ping", "-c", "1", "-W", "2", cfg.addr1_s, NULL};
-    char *ping1[] = {"ping", "-c", "1", "-W", "2", cfg.addr0_s, NULL};
-    /* ping wants the bare address, not A/N. */
-    *strchr(cfg.addr0_s, '/') = '\0';
-    *strchr(cfg.addr1_s, '/') = '\0';
-    show();
+    char ip0[INET_ADDRSTRLEN], ip1[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &cfg.addr0.a.addr, ip0, sizeof(ip0));
+    inet_ntop(AF_INET, &cfg.addr1.a.addr, ip1, sizeof(ip1));
+    char *ping0[] = {"ping", "-c", "1", "-W", "2", ip1, NULL};
+    char *ping1[] = {"ping", "-c", "1", "-W", "2", ip0, NULL};
+    int s = show();
     fflush(stdout);
-    int a = exec_in(cfg.host, ping0);
-    int b = exec_in(cfg.ns, ping1);
-    int d = labstep_down(&st, labstep_print);
+    int a = s < 0 ? s : labrun_exec(&st, cfg.host, ping0);
+    int b = s < 0 ? s : labrun_exec(&st, cfg.ns, ping1);
+    if (s < 0 || a < 0 || b < 0)
+        labstage_print(&st.fail);
+    int d = labrun_down(&st, labstage_print);
     return a || b || d ? EXIT_RUNTIME : 0;
-}
-
-static void set_name(const char **dst, const char *val, const char *opt, bool ifname)
-{
-    char msg[256];
-    if (labopt_name(dst, val, opt, ifname, msg, sizeof(msg)) < 0)
-        err_usage("%s", msg);
-}
-
-static void set_addr(struct cidr4 *dst, char *text, size_t size, const char *val, const char *opt)
-{
-    char msg[256];
-    if (labopt_addr(dst, text, size, val, opt, msg, sizeof(msg)) < 0)
-        err_usage("%s", msg);
 }
 
 int main(int argc, char *argv[])
 {
-    enum {
-        OPT_HOSTNS = 256,
-        OPT_NS,
-        OPT_VETH0,
-        OPT_VETH1,
-        OPT_ADDR0,
-        OPT_ADDR1,
-        OPT_HOST,
-        OPT_ARTICLE
-    };
-    static const struct option longopts[] = {
-        {"host-ns", required_argument, NULL, OPT_HOSTNS},
-        {"ns", required_argument, NULL, OPT_NS},
-        {"veth0", required_argument, NULL, OPT_VETH0},
-        {"veth1", required_argument, NULL, OPT_VETH1},
-        {"addr0", required_argument, NULL, OPT_ADDR0},
-        {"addr1", required_argument, NULL, OPT_ADDR1},
-        {"host", no_argument, NULL, OPT_HOST},
-        {"article-steps", no_argument, NULL, OPT_ARTICLE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    bool quiet = false, in_host = false;
-    int opt;
+    char msg[256], **cmd;
+    bool quiet = false;
 
     err_stage = st.stage;
-    set_addr(&cfg.addr0, cfg.addr0_s, sizeof(cfg.addr0_s), "192.168.5.5/24", "");
-    set_addr(&cfg.addr1, cfg.addr1_s, sizeof(cfg.addr1_s), "192.168.5.10/24", "");
-    /* No leading '+': getopt permutes, so options may come before or after the
-     * subcommand; what follows "--" is left alone for exec. */
-    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        case OPT_HOSTNS:
-            set_name(&cfg.host, optarg, "--host-ns", false);
-            break;
-        case OPT_NS:
-            set_name(&cfg.ns, optarg, "--ns", false);
-            break;
-        case OPT_VETH0:
-            set_name(&cfg.veth0, optarg, "--veth0", true);
-            break;
-        case OPT_VETH1:
-            set_name(&cfg.veth1, optarg, "--veth1", true);
-            break;
-        case OPT_ADDR0:
-            set_addr(&cfg.addr0, cfg.addr0_s, sizeof(cfg.addr0_s), optarg, "--addr0");
-            break;
-        case OPT_ADDR1:
-            set_addr(&cfg.addr1, cfg.addr1_s, sizeof(cfg.addr1_s), optarg, "--addr1");
-            break;
-        case OPT_HOST:
-            in_host = true;
-            break;
-        case OPT_ARTICLE:
-            cfg.article_steps = true;
-            break;
-        case ':':
-            err_usage("option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt)
-                err_usage("unknown option '-%c'", optopt);
-            err_usage("unknown option '%s'", argv[optind - 1]);
-        }
+    /* The article's addresses, through the same check as --addr0 and --addr1. */
+    args_set(&(struct args_opt){"addr0", ARGS_CIDR4, &cfg.addr0}, "192.168.5.5/24", msg,
+             sizeof(msg));
+    args_set(&(struct args_opt){"addr1", ARGS_CIDR4, &cfg.addr1}, "192.168.5.10/24", msg,
+             sizeof(msg));
+    int r = args_parse(argc, argv, options, &quiet, msg, sizeof(msg));
+    if (r == 1) {
+        fputs(usage, stdout);
+        return 0;
     }
-    const char *sub;
-    char **rest;
-    int nrest;
-    lab_subcommand(argc, argv, optind, &sub, &rest, &nrest);
+    if (r < 0)
+        err_usage("%s", msg);
+    int which = args_labsub(argc, argv, optind, cfg.where, &cmd, msg, sizeof(msg));
+    if (which < 0)
+        err_usage("%s", msg);
 
     /* Checks between the values, still before anything is created. */
     if (!strcmp(cfg.host, cfg.ns))
@@ -292,20 +232,16 @@ int main(int argc, char *argv[])
         err_usage("--veth0 and --veth1 are both '%s'", cfg.veth0);
     if (!strcmp(cfg.veth0, "lo") || !strcmp(cfg.veth1, "lo"))
         err_usage("'lo' is taken: every namespace has its loopback link");
-    if (!validate_same_subnet(&cfg.addr0, &cfg.addr1))
-        err_usage("%s and %s are not two addresses in one subnet", cfg.addr0_s, cfg.addr1_s);
-    char msg[256];
-    int which = labopt_subcommand(sub, nrest, rest, in_host ? "--host" : NULL, msg, sizeof(msg));
-    if (which < 0)
-        err_usage("%s", msg);
+    if (!validate_same_subnet(&cfg.addr0.a, &cfg.addr1.a))
+        err_usage("%s and %s are not two addresses in one subnet", cfg.addr0.text, cfg.addr1.text);
     narrate_init("netns-veth", quiet);
 
-    /* exec, show, up, down or the demo: labstep_run calls ours in the right state. */
+    /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};
-    const struct labstep_ops ops = {
+    const struct labrun_ops ops = {
         .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 2};
-    int r = labstep_run(&st, which, cfg.host, &ops, in_host ? cfg.host : cfg.ns, rest);
+    r = labrun(&st, which, cfg.host, &ops, cfg.where ? cfg.host : cfg.ns, cmd);
     if (r < 0)
-        labstep_die(&st);
+        labstage_die(&st);
     return r;
 }

@@ -32,11 +32,13 @@
  * What is new here is written out below, in cmd_up's order: br0's RTM_NEWLINK
  * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
  * each port) built with libmnl where they are sent; dnsmasq started inside the LAN by
- * fork(), setns() and execvp(); each lease applied after our client's exchange, which
- * is the second file of the stage, 05-bridge-dhcp/dhcp.c.  Met before: named
- * namespaces, the veth pair, an address and a route (stage 04, through
- * common/labstep.c).  Plumbing: dnsmasq's command line, lease file and pid
- * (common/dnsmasq.c), the lease timer and the real clients (common/lanlab.c).
+ * fork(), setns() and execvp(); each lease applied after our client's exchange (its
+ * address, and the default route as RTM_NEWROUTE), the exchange itself being the
+ * second file of the stage, 05-bridge-dhcp/dhcp.c.  Met before: named namespaces,
+ * the veth pair, an address and a link up (stage 04's own files,
+ * 04-netns-veth/ipnetns.c and rtnl.c, called from here).  Plumbing: dnsmasq's command
+ * line, lease file and pid (common/dnsmasq.c), the lease timer and the real clients
+ * (common/lanlab.c).
  *
  * Read: bridge(8), ip-link(8) (type bridge, master), rtnetlink(7), setns(2),
  *       dnsmasq(8), dhclient(8), RFC 2131 (DHCP), RFC 2132 (its options).
@@ -58,14 +60,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../04-netns-veth/ipnetns.h"
+#include "../04-netns-veth/rtnl.h"
+#include "../common/args.h"
 #include "../common/dnsmasq.h"
 #include "../common/err.h"
 #include "../common/lab.h"
-#include "../common/labstep.h"
+#include "../common/labrun.h"
+#include "../common/labstage.h"
 #include "../common/lanlab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "../common/nl.h"
+#include "../common/nlshow.h"
 #include "../common/validate.h"
 #include "dhcp.h"
 
@@ -128,13 +135,6 @@ static struct {
 static struct labstage st = {
     .stage = "05-bridge-dhcp", .prog = "05-bridge-dhcp/bridge-dhcp", .who = "bridge-dhcp"};
 
-/* Every step returns -errno with st.fail filled in: the stage dies naming it. */
-static void check(int r)
-{
-    if (r < 0)
-        labstep_die(&st);
-}
-
 /* dnsmasq in the LAN namespace, serving the pool with the router as default route. */
 static struct dnsmasq_conf dnsmasq_conf(void)
 {
@@ -159,24 +159,24 @@ static int dnsmasq_start(const struct dnsmasq_conf *conf)
     int pipefd[2], e = 0, r;
 
     if (dnsmasq_build_argv(conf, buf, sizeof(buf), argv, 32) < 0)
-        return labstep_failed(&st, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
+        return labstage_fail(&st, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
     int n = snprintf(shell, sizeof(shell), "ip netns exec %s", cfg.lan);
     for (int i = 0; argv[i] && n > 0 && (size_t)n < sizeof(shell); i++)
         n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[i]);
     /* Recorded before it exists: a killed up still has down stop it (found by its
      * pid file then, with its command name and start time checked). */
-    if ((r = labstep_record(&st, LAB_PROC, "dnsmasq", cfg.lan)) < 0)
+    if ((r = labstage_record(&st, LAB_PROC, "dnsmasq", cfg.lan)) < 0)
         return r;
     /* The LAN's namespace, opened by the parent: the child only has to join it. */
     int nsfd = netns_open(cfg.lan);
     if (nsfd < 0)
-        return labstep_failed(&st, nsfd, NULL, shell, NULL);
+        return labstage_fail(&st, nsfd, NULL, shell, NULL);
     /* A pipe closed by a successful exec: EOF says dnsmasq runs, an errno says why
      * the child never got there. */
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
         e = errno;
         close(nsfd);
-        return labstep_failed(&st, -e, NULL, shell, NULL);
+        return labstage_fail(&st, -e, NULL, shell, NULL);
     }
     narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", cfg.lan,
                conf->ifname);
@@ -207,7 +207,7 @@ static int dnsmasq_start(const struct dnsmasq_conf *conf)
     if (pid > 0 && got > 0)
         waitpid(pid, NULL, 0); /* it never got to exec: e says why */
     if (pid < 0 || got > 0)
-        return labstep_failed(&st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
+        return labstage_fail(&st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
     /* dnsmasq forks its daemon and exits once that one listens: down reaps the
      * first process if up dies before dnsmasq_ready does. */
     st.pending = pid;
@@ -235,7 +235,7 @@ static int dnsmasq_ready(const struct dnsmasq_conf *conf)
     if (r == 0)
         r = i < 0 ? i : lab_confirm_proc(&st.lab, i, pid);
     if (r < 0)
-        return labstep_failed(&st, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
+        return labstage_fail(&st, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
     narrate_note("dnsmasq is ready: PID %d serves DHCP on %s", (int)pid, conf->ifname);
     return 0;
 }
@@ -246,25 +246,50 @@ static int dnsmasq_ready(const struct dnsmasq_conf *conf)
 static int lease_ours(struct nl *nl, const char *ns, const char *ifname)
 {
     struct dhcp_lease l;
-    char shell[128];
+    char shell[128], buf[NL_BUFSIZE];
     int back, r;
 
     snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
     if ((r = netns_enter(ns, &back)) < 0)
-        return labstep_failed(&st, r, NULL, shell, NULL);
+        return labstage_fail(&st, r, NULL, shell, NULL);
     r = dhcp_acquire_flags(ifname, NULL, 0, cfg.rapid ? DHCP_RAPID_COMMIT : 0, &l);
     int rl = netns_leave(back);
     if (r == -ETIMEDOUT)
-        return labstep_failed(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
-                              cfg.dir);
+        return labstage_fail(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
+                             cfg.dir);
     if (r < 0 || rl < 0)
-        return labstep_failed(&st, r < 0 ? r : rl, NULL, shell, NULL);
+        return labstage_fail(&st, r < 0 ? r : rl, NULL, shell, NULL);
+    /* The lease applied as dhclient-script does with ip: the address (stage 04's
+     * RTM_NEWADDR), then the default route through the router the server named. */
     struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
-    if ((r = labstep_addr_add(&st, nl, ns, ifname, &a)) < 0)
+    struct nl_link link;
+    if ((r = rtnl_addr4_add(&st, nl, buf, ns, ifname, 0, &a)) < 0 || !l.router.s_addr)
         return r;
-    if (l.router.s_addr)
-        return labstep_default_route(&st, nl, ns, ifname, l.router);
-    return 0;
+    char gw[INET_ADDRSTRLEN], op[128];
+    inet_ntop(AF_INET, &l.router, gw, sizeof(gw));
+    snprintf(shell, sizeof(shell), "ip -n %s route add default via %s dev %s", ns, gw, ifname);
+    /* A route names its link by index (RTA_OIF): ask for it first (RTM_GETLINK). */
+    if ((r = nl_link_get(nl, ifname, &link)) < 0)
+        return labstage_fail(&st, r, nl, shell, NULL);
+    /* RTM_NEWROUTE { rtmsg: AF_INET, dst_len 0 (the default route), main table, proto
+     * boot and scope universe as `ip route add` chooses for a route via a gateway;
+     * RTA_GATEWAY, RTA_OIF }.  NLM_F_EXCL: fail rather than replace a route there. */
+    memset(buf, 0, NL_BUFSIZE);
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_NEWROUTE;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+    rtm->rtm_family = AF_INET;
+    rtm->rtm_dst_len = 0;
+    rtm->rtm_table = RT_TABLE_MAIN;
+    rtm->rtm_protocol = RTPROT_BOOT;
+    rtm->rtm_type = RTN_UNICAST;
+    rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+    mnl_attr_put(nlh, RTA_GATEWAY, sizeof(l.router), &l.router);
+    mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)link.index);
+    snprintf(op, sizeof(op), "RTM_NEWROUTE 0.0.0.0/0 RTA_GATEWAY %s RTA_OIF %d (%s)", gw,
+             link.index, ifname);
+    return rtnl_talk(&st, nl, nlh, shell, op);
 }
 
 /* One lease for ifname in ns, by the chosen client (ours by default), timed the same
@@ -290,7 +315,7 @@ static int lease(struct nl *nl, const char *ns, const char *ifname)
         return r;
     long us = w.t1_us - w.t0_us;
     if (nl_link_get(nl, ifname, &l) < 0)
-        return labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", ifname);
+        return labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", ifname);
     if ((r = lanlab_lease_listed(&st, cfg.dir, ifname, l.mac, w.addr.addr)) < 0)
         return r;
     inet_ntop(AF_INET, &w.addr.addr, ip, sizeof(ip));
@@ -319,29 +344,29 @@ static struct nlmsghdr *newlink(char *buf, const char *name, uint16_t flags)
 static int cmd_up(void)
 {
     char buf[NL_BUFSIZE], shell[200], op[160];
-    struct nl host, lan, ns1 = {0};
+    struct nl host = {0}, lan = {0}, ns1 = {0};
     struct nl_link eth0, br;
     struct nlmsghdr *nlh;
     int fd, r;
 
     /* Refuse before changing anything when a name is someone else's. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    if ((r = labstep_names_free(&st, names, 3)) < 0)
+    if ((r = ipnetns_check_free(&st, names, 3)) < 0)
         return r;
 
     /* The lab's own directory, for dnsmasq's and the clients' files. */
-    if ((r = labstep_record(&st, LAB_DIR, cfg.host, NULL)) < 0)
-        return r;
+    if ((r = labstage_record(&st, LAB_DIR, cfg.host, NULL)) < 0)
+        goto out;
     snprintf(shell, sizeof(shell), "mkdir %s", cfg.dir);
     narrate_op(shell, "mkdir(%s): pid, lease and log files stay in the lab", cfg.dir);
-    if (mkdir(cfg.dir, 0755) < 0)
-        return labstep_failed(&st, -errno, NULL, shell, NULL);
+    if (mkdir(cfg.dir, 0755) < 0) {
+        r = labstage_fail(&st, -errno, NULL, shell, NULL);
+        goto out;
+    }
 
-    if ((r = labstep_netns_add(&st, cfg.host)) < 0 || (r = labstep_netns_add(&st, cfg.lan)) < 0 ||
-        (r = labstep_nl_open(&st, cfg.lan, &lan)) < 0)
-        return r;
-    if ((r = labstep_nl_open(&st, cfg.host, &host)) < 0)
-        goto close_lan;
+    if ((r = ipnetns_add(&st, cfg.host)) < 0 || (r = ipnetns_add(&st, cfg.lan)) < 0 ||
+        (r = ipnetns_rtnl(&st, cfg.lan, &lan)) < 0 || (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0)
+        goto out;
 
     /* brctl addbr br0: a link of kind "bridge", IFLA_LINKINFO { IFLA_INFO_KIND }, no
      * IFLA_INFO_DATA (the defaults: STP off).  NLM_F_EXCL: fail rather than reuse.
@@ -350,53 +375,49 @@ static int cmd_up(void)
      * to the kernel like a plain device, whose carrier change the link watch may put
      * off for up to a second - and a bridge port forwards only once its carrier is
      * seen. */
-    if ((r = labstep_link_up(&st, &host, cfg.host, "lo")) < 0 ||
-        (r = labstep_record(&st, LAB_LINK, cfg.br, cfg.host)) < 0)
-        goto close_host;
+    if ((r = rtnl_link_up(&st, &host, buf, cfg.host, "lo", true)) < 0 ||
+        (r = labstage_record(&st, LAB_LINK, cfg.br, cfg.host)) < 0)
+        goto out;
     nlh = newlink(buf, cfg.br, NLM_F_CREATE | NLM_F_EXCL);
     struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(nlh, linkinfo);
     snprintf(shell, sizeof(shell), "ip -n %s link add %s type bridge", cfg.host, cfg.br);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s type bridge", cfg.br);
-    if ((r = labstep_request(&st, &host, nlh, shell, op)) < 0)
-        goto close_host;
+    if ((r = rtnl_talk(&st, &host, nlh, shell, op)) < 0)
+        goto out;
 
     /* The LAN: the router's interface, its cable's other end born in the lab host as
      * eth0 (the article's physical card; stage 04 taught the veth pair), and a DHCP
      * server. */
-    if ((r = labstep_link_up(&st, &lan, cfg.lan, "lo")) < 0 ||
-        (r = labstep_record(&st, LAB_LINK, cfg.lanif, cfg.lan)) < 0)
-        goto close_host;
+    if ((r = rtnl_link_up(&st, &lan, buf, cfg.lan, "lo", true)) < 0 ||
+        (r = labstage_record(&st, LAB_LINK, cfg.lanif, cfg.lan)) < 0)
+        goto out;
     if ((fd = netns_open(cfg.host)) < 0) {
-        r = labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host);
-        goto close_host;
+        r = labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host);
+        goto out;
     }
-    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.lan,
-             cfg.lanif, cfg.eth0, cfg.host);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.lanif,
-             cfg.eth0, fd, cfg.host);
-    r = labstep_request(&st, &lan, nl_msg_veth_add(buf, cfg.lanif, cfg.eth0, fd), shell, op);
+    r = rtnl_veth_add(&st, &lan, buf, cfg.lan, cfg.lanif, cfg.eth0, cfg.host, fd);
     close(fd);
-    if (r < 0 || (r = labstep_addr_add(&st, &lan, cfg.lan, cfg.lanif, &cfg.router)) < 0 ||
-        (r = labstep_link_up(&st, &lan, cfg.lan, cfg.lanif)) < 0)
-        goto close_host;
+    if (r < 0 || (r = rtnl_addr4_add(&st, &lan, buf, cfg.lan, cfg.lanif, 0, &cfg.router)) < 0 ||
+        (r = rtnl_link_up(&st, &lan, buf, cfg.lan, cfg.lanif, true)) < 0)
+        goto out;
     /* dnsmasq starts while we build the lab host; it must be ready before the first
      * DISCOVER, not before. */
     struct dnsmasq_conf dconf = dnsmasq_conf();
     if ((r = dnsmasq_start(&dconf)) < 0)
-        goto close_host;
+        goto out;
 
     /* ns1, the article's namespace, behind the bridge. */
-    if ((r = labstep_netns_add(&st, cfg.ns)) < 0 || (r = labstep_nl_open(&st, cfg.ns, &ns1)) < 0)
-        goto close_host;
+    if ((r = ipnetns_add(&st, cfg.ns)) < 0 || (r = ipnetns_rtnl(&st, cfg.ns, &ns1)) < 0)
+        goto out;
 
     /* br0 gets eth0's MAC (as the article saw), IFLA_ADDRESS.  A bridge takes the
      * lowest MAC of its ports unless given one: fixed to eth0's, br0 keeps one
      * identity (and one lease) whatever ports come and go. */
     if (nl_link_get(&host, cfg.eth0, &eth0) < 0) {
-        r = labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0);
-        goto close_all;
+        r = labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0);
+        goto out;
     }
     char mac[18];
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", eth0.mac[0], eth0.mac[1],
@@ -405,30 +426,26 @@ static int cmd_up(void)
     mnl_attr_put(nlh, IFLA_ADDRESS, 6, eth0.mac);
     snprintf(shell, sizeof(shell), "ip -n %s link set %s address %s", cfg.host, cfg.br, mac);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_ADDRESS %s (%s's)", cfg.br, mac, cfg.eth0);
-    if ((r = labstep_request(&st, &host, nlh, shell, op)) < 0)
-        goto close_all;
+    if ((r = rtnl_talk(&st, &host, nlh, shell, op)) < 0)
+        goto out;
 
     /* veth0 beside it, its peer veth1 born in ns1 (stage 04's pair). */
-    if ((r = labstep_record(&st, LAB_LINK, cfg.veth0, cfg.host)) < 0)
-        goto close_all;
+    if ((r = labstage_record(&st, LAB_LINK, cfg.veth0, cfg.host)) < 0)
+        goto out;
     if ((fd = netns_open(cfg.ns)) < 0) {
-        r = labstep_failed(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns);
-        goto close_all;
+        r = labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns);
+        goto out;
     }
-    snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", cfg.host,
-             cfg.veth0, cfg.veth1, cfg.ns);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", cfg.veth0,
-             cfg.veth1, fd, cfg.ns);
-    r = labstep_request(&st, &host, nl_msg_veth_add(buf, cfg.veth0, cfg.veth1, fd), shell, op);
+    r = rtnl_veth_add(&st, &host, buf, cfg.host, cfg.veth0, cfg.veth1, cfg.ns, fd);
     close(fd);
     if (r < 0)
-        goto close_all;
+        goto out;
 
     /* brctl addif br0 eth0, then veth0: a port names its bridge by index,
      * IFLA_MASTER, so ask br0's first (RTM_GETLINK). */
     if (nl_link_get(&host, cfg.br, &br) < 0) {
-        r = labstep_failed(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br);
-        goto close_all;
+        r = labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br);
+        goto out;
     }
     const char *const ports[] = {cfg.eth0, cfg.veth0};
     for (int i = 0; i < 2; i++) {
@@ -437,68 +454,69 @@ static int cmd_up(void)
         snprintf(shell, sizeof(shell), "ip -n %s link set %s master %s", cfg.host, ports[i],
                  cfg.br);
         snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_MASTER %d (%s)", ports[i], br.index, cfg.br);
-        if ((r = labstep_request(&st, &host, nlh, shell, op)) < 0)
-            goto close_all;
+        if ((r = rtnl_talk(&st, &host, nlh, shell, op)) < 0)
+            goto out;
     }
     narrate_note("%s and %s hold no address (the article's ifconfig %s 0.0.0.0): a port hands "
                  "its frames to the bridge, and the host's address goes on %s",
                  cfg.eth0, cfg.veth0, cfg.eth0, cfg.br);
-    if ((r = labstep_link_up(&st, &host, cfg.host, cfg.br)) < 0 ||
-        (r = labstep_link_up(&st, &host, cfg.host, cfg.eth0)) < 0 ||
-        (r = labstep_link_up(&st, &host, cfg.host, cfg.veth0)) < 0 ||
-        (r = labstep_link_up(&st, &ns1, cfg.ns, "lo")) < 0 ||
-        (r = labstep_link_up(&st, &ns1, cfg.ns, cfg.veth1)) < 0)
-        goto close_all;
+    if ((r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.br, true)) < 0 ||
+        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.eth0, true)) < 0 ||
+        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.veth0, true)) < 0 ||
+        (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true)) < 0 ||
+        (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, cfg.veth1, true)) < 0)
+        goto out;
     /* A port forwards only once the kernel has seen its carrier: a DISCOVER sent
      * before would be lost, and the client would wait for its first retransmission. */
     if ((r = nl_bridge_wait_forwarding(&host, cfg.br, ports, 2, 1000)) < 0) {
-        r = labstep_failed(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
-                           cfg.veth0);
-        goto close_all;
+        r = labstage_fail(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
+                          cfg.veth0);
+        goto out;
     }
 
     /* dhclient br0, then ip netns exec ns1 dhclient veth1, once dnsmasq listens. */
     if ((r = dnsmasq_ready(&dconf)) < 0 || (r = lease(&host, cfg.host, cfg.br)) < 0 ||
         (r = lease(&ns1, cfg.ns, cfg.veth1)) < 0)
-        goto close_all;
-close_all:
+        goto out;
+out:
     nl_close(&ns1);
-close_host:
     nl_close(&host);
-close_lan:
     nl_close(&lan);
+    /* The one unwind: whatever step failed, down takes back what the state file lists,
+     * so a failed up leaves the machine as it found it. */
+    if (r < 0) {
+        narrate_note("up failed: removing what it made");
+        labrun_down(&st, labstage_print);
+    }
     return r;
-}
-
-/* labstep_run's up: a failed step has returned, with st.fail filled in. */
-static void up(void)
-{
-    if (cmd_up() < 0)
-        labstep_die(&st);
 }
 
 static void print_port(const struct nl_brport *p, void *data)
 {
     char line[256];
     (void)data;
-    if (nl_format_brport(line, sizeof(line), p, cfg.br) >= 0)
+    if (nlshow_brport(line, sizeof(line), p, cfg.br) >= 0)
         printf("  %s\n", line);
 }
 
-static void show(void)
+static int show(void)
 {
     char path[200], text[4096];
     struct nl host;
     struct dnsmasq_lease leases[16];
-    check(labstep_show_ns(&st, cfg.host, " (the article's host)"));
-    check(labstep_nl_open(&st, cfg.host, &host));
+    int r;
+    if ((r = labrun_show_ns(&st, cfg.host, " (the article's host)")) < 0 ||
+        (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0)
+        return r;
     printf(" bridge ports (bridge link):\n");
     fflush(stdout);
-    if (nl_dump_brports(&host, print_port, NULL) < 0)
-        check(labstep_failed(&st, -EIO, NULL, "bridge link", NULL));
+    r = nl_dump_brports(&host, print_port, NULL);
     nl_close(&host);
-    check(labstep_show_ns(&st, cfg.lan, " (the LAN: router and DHCP server)"));
-    check(labstep_show_ns(&st, cfg.ns, ""));
+    if (r < 0)
+        return labstage_fail(&st, r, NULL, "bridge link", NULL);
+    if ((r = labrun_show_ns(&st, cfg.lan, " (the LAN: router and DHCP server)")) < 0 ||
+        (r = labrun_show_ns(&st, cfg.ns, "")) < 0)
+        return r;
     snprintf(path, sizeof(path), "%s/dnsmasq.leases", cfg.dir);
     printf("leases (%s):\n", path);
     FILE *f = fopen(path, "re");
@@ -510,13 +528,7 @@ static void show(void)
     for (int i = 0; i < k && i < 16; i++)
         printf("  %s %s %s\n", leases[i].ip, leases[i].mac, leases[i].hostname);
     fflush(stdout);
-}
-
-static int exec_in(const char *ns, char **cmd)
-{
-    int code;
-    check(labstep_exec(&st, ns, cmd, &code));
-    return code;
+    return 0;
 }
 
 static int demo(void)
@@ -524,25 +536,23 @@ static int demo(void)
     struct nl host;
     struct in_addr br_addr = {0};
     char br_ip[INET_ADDRSTRLEN];
-    check(labstep_nl_open(&st, cfg.host, &host));
-    nl_link_addr4(&host, cfg.br, &br_addr);
-    nl_close(&host);
+    int a = 0, b = 0, r;
+    if ((r = ipnetns_rtnl(&st, cfg.host, &host)) == 0) {
+        nl_link_addr4(&host, cfg.br, &br_addr);
+        nl_close(&host);
+    }
     inet_ntop(AF_INET, &br_addr, br_ip, sizeof(br_ip));
-    show();
     /* ns1 reaches the LAN's router and the lab host, both through the bridge. */
     char *ping_router[] = {"ping", "-c", "1", "-W", "2", cfg.router_ip, NULL};
     char *ping_host[] = {"ping", "-c", "1", "-W", "2", br_ip, NULL};
-    int a = exec_in(cfg.ns, ping_router);
-    int b = exec_in(cfg.ns, ping_host);
-    int d = labstep_down(&st, labstep_print);
-    return a || b || d ? EXIT_RUNTIME : 0;
-}
-
-static void set_name(const char **dst, const char *val, const char *opt, bool ifname)
-{
-    char msg[256];
-    if (labopt_name(dst, val, opt, ifname, msg, sizeof(msg)) < 0)
-        err_usage("%s", msg);
+    if (r == 0 && (r = show()) == 0 && (a = labrun_exec(&st, cfg.ns, ping_router)) >= 0 &&
+        (b = labrun_exec(&st, cfg.ns, ping_host)) >= 0)
+        r = a || b;
+    /* A failed step is reported here, so that down still runs after it. */
+    if (r < 0)
+        labstage_print(&st.fail);
+    int d = labrun_down(&st, labstage_print);
+    return r || d ? EXIT_RUNTIME : 0;
 }
 
 /* The pool, checked against the router once both are known. */
@@ -558,129 +568,49 @@ static void set_pool(const char *text)
     inet_ntop(AF_INET, &hi, cfg.pool_hi, sizeof(cfg.pool_hi));
 }
 
+/* The options, as a table (common/args.h). */
+static const char *pool = "192.168.3.100-192.168.3.199", *where;
+static struct args_cidr4 router;
+static const struct args_opt options[] = {
+    {"host-ns", ARGS_NETNS, &cfg.host},
+    {"lan-ns", ARGS_NETNS, &cfg.lan},
+    {"ns", ARGS_NETNS, &cfg.ns},
+    {"bridge", ARGS_IFNAME, &cfg.br},
+    {"eth0", ARGS_IFNAME, &cfg.eth0},
+    {"veth0", ARGS_IFNAME, &cfg.veth0},
+    {"veth1", ARGS_IFNAME, &cfg.veth1},
+    {"lan-if", ARGS_IFNAME, &cfg.lanif},
+    {"router", ARGS_CIDR4, &router},
+    {"pool", ARGS_STRING, &pool},
+    {"dhcp-client", ARGS_STRING, &cfg.client},
+    {"dns", ARGS_FLAG, &cfg.dns},
+    {"rapid-commit", ARGS_FLAG, &cfg.rapid},
+    {"timing", ARGS_FLAG, &cfg.timing},
+    {"host", ARGS_WHERE, &where},
+    {"lan", ARGS_WHERE, &where},
+    {NULL, 0, NULL},
+};
+
 int main(int argc, char *argv[])
 {
-    enum {
-        OPT_HOSTNS = 256,
-        OPT_LANNS,
-        OPT_NS,
-        OPT_BR,
-        OPT_ETH0,
-        OPT_VETH0,
-        OPT_VETH1,
-        OPT_LANIF,
-        OPT_ROUTER,
-        OPT_POOL,
-        OPT_CLIENT,
-        OPT_DNS,
-        OPT_RAPID,
-        OPT_TIMING,
-        OPT_HOST,
-        OPT_LAN,
-    };
-    static const struct option longopts[] = {
-        {"host-ns", required_argument, NULL, OPT_HOSTNS},
-        {"lan-ns", required_argument, NULL, OPT_LANNS},
-        {"ns", required_argument, NULL, OPT_NS},
-        {"bridge", required_argument, NULL, OPT_BR},
-        {"eth0", required_argument, NULL, OPT_ETH0},
-        {"veth0", required_argument, NULL, OPT_VETH0},
-        {"veth1", required_argument, NULL, OPT_VETH1},
-        {"lan-if", required_argument, NULL, OPT_LANIF},
-        {"router", required_argument, NULL, OPT_ROUTER},
-        {"pool", required_argument, NULL, OPT_POOL},
-        {"dhcp-client", required_argument, NULL, OPT_CLIENT},
-        {"dns", no_argument, NULL, OPT_DNS},
-        {"rapid-commit", no_argument, NULL, OPT_RAPID},
-        {"timing", no_argument, NULL, OPT_TIMING},
-        {"host", no_argument, NULL, OPT_HOST},
-        {"lan", no_argument, NULL, OPT_LAN},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     bool quiet = false;
-    const char *where = NULL;
-    char msg[256];
-    int opt;
+    char msg[256], **rest;
 
     err_stage = st.stage;
-    validate_cidr4("192.168.3.1/24", &cfg.router);
-    snprintf(cfg.router_s, sizeof(cfg.router_s), "192.168.3.1/24");
-    const char *pool = "192.168.3.100-192.168.3.199";
-    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return 0;
-        case OPT_HOSTNS:
-            set_name(&cfg.host, optarg, "--host-ns", false);
-            break;
-        case OPT_LANNS:
-            set_name(&cfg.lan, optarg, "--lan-ns", false);
-            break;
-        case OPT_NS:
-            set_name(&cfg.ns, optarg, "--ns", false);
-            break;
-        case OPT_BR:
-            set_name(&cfg.br, optarg, "--bridge", true);
-            break;
-        case OPT_ETH0:
-            set_name(&cfg.eth0, optarg, "--eth0", true);
-            break;
-        case OPT_VETH0:
-            set_name(&cfg.veth0, optarg, "--veth0", true);
-            break;
-        case OPT_VETH1:
-            set_name(&cfg.veth1, optarg, "--veth1", true);
-            break;
-        case OPT_LANIF:
-            set_name(&cfg.lanif, optarg, "--lan-if", true);
-            break;
-        case OPT_ROUTER:
-            if (labopt_addr(&cfg.router, cfg.router_s, sizeof(cfg.router_s), optarg, "--router",
-                            msg, sizeof(msg)) < 0)
-                err_usage("%s", msg);
-            break;
-        case OPT_POOL:
-            pool = optarg;
-            break;
-        case OPT_CLIENT:
-            if (strcmp(optarg, "ours") && strcmp(optarg, "dhclient") && strcmp(optarg, "udhcpc"))
-                err_usage("unknown DHCP client '%s' for --dhcp-client (ours, dhclient or udhcpc)",
-                          optarg);
-            cfg.client = optarg;
-            break;
-        case OPT_DNS:
-            cfg.dns = true;
-            break;
-        case OPT_RAPID:
-            cfg.rapid = true;
-            break;
-        case OPT_TIMING:
-            cfg.timing = true;
-            break;
-        case OPT_HOST:
-        case OPT_LAN:
-            if (where)
-                err_usage("--host and --lan: one place at a time");
-            where = opt == OPT_HOST ? "--host" : "--lan";
-            break;
-        case ':':
-            err_usage("option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt)
-                err_usage("unknown option '-%c'", optopt);
-            err_usage("unknown option '%s'", argv[optind - 1]);
-        }
+    args_set(&(struct args_opt){"router", ARGS_CIDR4, &router}, "192.168.3.1/24", msg, sizeof(msg));
+    int r = args_parse(argc, argv, options, &quiet, msg, sizeof(msg));
+    if (r == 1) {
+        fputs(usage, stdout);
+        return 0;
     }
-    const char *sub;
-    char **rest;
-    int nrest;
-    lab_subcommand(argc, argv, optind, &sub, &rest, &nrest);
+    if (r < 0)
+        err_usage("%s", msg);
+    cfg.router = router.a;
+    snprintf(cfg.router_s, sizeof(cfg.router_s), "%s", router.text);
+    if (strcmp(cfg.client, "ours") && strcmp(cfg.client, "dhclient") &&
+        strcmp(cfg.client, "udhcpc"))
+        err_usage("unknown DHCP client '%s' for --dhcp-client (ours, dhclient or udhcpc)",
+                  cfg.client);
 
     /* Checks between the values, still before anything is created. */
     if (!strcmp(cfg.host, cfg.ns) || !strcmp(cfg.host, cfg.lan) || !strcmp(cfg.lan, cfg.ns))
@@ -699,7 +629,7 @@ int main(int argc, char *argv[])
     uint32_t m = cfg.router.prefix ? 0xffffffffu << (32 - cfg.router.prefix) : 0;
     inet_ntop(AF_INET, &(struct in_addr){htonl(m)}, cfg.mask_s, sizeof(cfg.mask_s));
     set_pool(pool);
-    int which = labopt_subcommand(sub, nrest, rest, where, msg, sizeof(msg));
+    int which = args_labsub(argc, argv, optind, where, &rest, msg, sizeof(msg));
     if (which < 0)
         err_usage("%s", msg);
     if (strcmp(cfg.client, "ours") && !lanlab_client_installed(cfg.client))
@@ -708,15 +638,16 @@ int main(int argc, char *argv[])
     snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);
     narrate_init("bridge-dhcp", quiet);
 
-    /* exec, show, up, down or the demo: labstep_run calls ours in the right state. */
+    /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    const struct labstep_ops ops = {.up = up, .show = show, .demo = demo, .names = names, .n = 3};
-    int r = labstep_run(&st, which, cfg.host, &ops,
-                        !where                     ? cfg.ns
-                        : !strcmp(where, "--host") ? cfg.host
-                                                   : cfg.lan,
-                        rest);
+    const struct labrun_ops ops = {
+        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 3};
+    r = labrun(&st, which, cfg.host, &ops,
+               !where                     ? cfg.ns
+               : !strcmp(where, "--host") ? cfg.host
+                                          : cfg.lan,
+               rest);
     if (r < 0)
-        labstep_die(&st);
+        labstage_die(&st);
     return r;
 }

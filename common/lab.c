@@ -1024,12 +1024,3 @@ int lab_remove_state(struct lab *lab)
         lab->n = 0;
     return r;
 }
-
-void lab_subcommand(int argc, char *argv[], int first_arg, const char **sub, char ***rest,
-                    int *nrest)
-{
-    *sub = first_arg < argc ? argv[first_arg] : NULL;
-    int first = first_arg < argc ? first_arg + 1 : argc;
-    *rest = &argv[first];
-    *nrest = argc - first;
-}

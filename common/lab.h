@@ -178,11 +178,4 @@ int lab_remove_state(struct lab *lab);
  * is N, the Nth lab_save of this process kills it with SIGKILL right after writing. */
 void lab_test_hook(void);
 
-/* Options before or after the subcommand: getopt_long (permuting, without a leading
- * '+') has moved the words that are not options to argv[optind..], in order, and left
- * what follows "--" at the end.  The first is the subcommand (NULL when there is
- * none); *rest and *nrest are the words after it. */
-void lab_subcommand(int argc, char *argv[], int first_arg, const char **sub, char ***rest,
-                    int *nrest);
-
 #endif

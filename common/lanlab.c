@@ -50,22 +50,22 @@ int lanlab_watch_start(struct labstage *s, const char *ns, const char *ifname,
     memset(w, 0, sizeof(*w));
     snprintf(shell, sizeof(shell), "ip -n %s monitor address", ns);
     if ((r = netns_enter(ns, &back)) < 0)
-        return labstep_failed(s, r, NULL, shell, NULL);
+        return labstage_fail(s, r, NULL, shell, NULL);
     r = nl_open(&w->nl);
     int rl = netns_leave(back);
     if (r < 0 || rl < 0) {
         if (r == 0)
             nl_close(&w->nl);
-        return labstep_failed(s, r < 0 ? r : rl, NULL, shell, NULL);
+        return labstage_fail(s, r < 0 ? r : rl, NULL, shell, NULL);
     }
     if ((r = nl_link_get(&w->nl, ifname, &l)) < 0 || (r = nl_watch_addrs4(&w->nl)) < 0) {
         nl_close(&w->nl);
-        return labstep_failed(s, r, NULL, shell, NULL);
+        return labstage_fail(s, r, NULL, shell, NULL);
     }
     w->ifindex = l.index;
     if ((r = pthread_create(&w->thread, NULL, watch_thread, w)) != 0) {
         nl_close(&w->nl);
-        return labstep_failed(s, -r, NULL, shell, NULL);
+        return labstage_fail(s, -r, NULL, shell, NULL);
     }
     w->running = true;
     w->t0_us = mono_us();
@@ -75,13 +75,12 @@ int lanlab_watch_start(struct labstage *s, const char *ns, const char *ifname,
 int lanlab_watch_end(struct labstage *s, struct lanlab_watch *w, const char *ifname)
 {
     if (!w->running)
-        return labstep_failed(s, -EINVAL, NULL, "ip monitor address", "not started");
+        return labstage_fail(s, -EINVAL, NULL, "ip monitor address", "not started");
     pthread_join(w->thread, NULL);
     w->running = false;
     nl_close(&w->nl);
     if (w->r < 0)
-        return labstep_failed(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s",
-                              ifname);
+        return labstage_fail(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s", ifname);
     return 0;
 }
 
@@ -148,8 +147,8 @@ int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
     char **argv = dhclient ? dhclient_argv : udhcpc_argv;
     shell_of(shell, sizeof(shell), ns, argv);
     if (mkdir(etc, 0755) < 0)
-        return labstep_failed(s, -errno, NULL, "mkdir", "%s", etc);
-    if ((i = labstep_record(s, LAB_PROC, name, ns)) < 0)
+        return labstage_fail(s, -errno, NULL, "mkdir", "%s", etc);
+    if ((i = labstage_record(s, LAB_PROC, name, ns)) < 0)
         return i;
     narrate_op(shell,
                "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, "
@@ -159,16 +158,16 @@ int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
     if (r == 0 && status != 0)
         r = -EIO;
     if (r < 0)
-        return labstep_failed(s, r, NULL, shell, NULL);
+        return labstage_fail(s, r, NULL, shell, NULL);
     /* dhclient stays, as a daemon renewing the lease: down stops it.  udhcpc -q is
      * gone already: nothing is left for down to stop, so the state forgets it. */
     if (!dhclient)
         return lab_forget_last(&s->lab) < 0
-                   ? labstep_failed(s, -EIO, NULL, "writing the lab's state", NULL)
+                   ? labstage_fail(s, -EIO, NULL, "writing the lab's state", NULL)
                    : 0;
     pid_t pid = daemon_pid(pidf, c->name);
     if (pid <= 0 || lab_confirm_proc(&s->lab, i, pid) < 0)
-        return labstep_failed(s, -ESRCH, NULL, shell, "it did not stay running");
+        return labstage_fail(s, -ESRCH, NULL, shell, "it did not stay running");
     return 0;
 }
 
@@ -194,6 +193,6 @@ int lanlab_lease_listed(struct labstage *s, const char *dir, const char *ifname,
                 return 0;
         nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
     }
-    return labstep_failed(s, -ETIMEDOUT, NULL, "dnsmasq", "%s's lease is not in %s/dnsmasq.leases",
-                          ifname, dir);
+    return labstage_fail(s, -ETIMEDOUT, NULL, "dnsmasq", "%s's lease is not in %s/dnsmasq.leases",
+                         ifname, dir);
 }

@@ -7,7 +7,7 @@
  * student did not write, or waits.  Every process started here is written to the
  * lab's state file first, so `down` stops it, also after a killed `up`.
  *
- * As in labstep.h: each function returns 0 or -errno, with the failed step in
+ * As in labstage.h: each function returns 0 or -errno, with the failed step in
  * s->fail for the stage's main to die with; narration is printed here.
  */
 #ifndef NSLAB_LANLAB_H
@@ -16,7 +16,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "labstep.h"
+#include "labstage.h"
+#include "nl.h"
 #include "nl.h"
 
 /* Times a DHCP client the same way whatever it is: from lanlab_watch_start (called

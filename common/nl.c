@@ -1,23 +1,16 @@
-/* nl.c - rtnetlink requests and dumps through libmnl, as `ip` sends them. */
+/* nl.c - rtnetlink requests, dumps and the parsers of their replies, through libmnl. */
 #define _GNU_SOURCE
 #include "nl.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <linux/veth.h>
 #include <string.h>
-#include <stdarg.h>
 #include <sys/socket.h>
 #include <time.h>
 
-/* <linux/if.h> has it but clashes with <net/if.h>. */
-#ifndef IFF_LOWER_UP
-#define IFF_LOWER_UP 0x10000
-#endif
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
 #endif
@@ -50,30 +43,118 @@ void nl_close(struct nl *nl)
     nl->sock = NULL;
 }
 
-/* Reads the error's text from the extended-ack attributes after struct nlmsgerr. */
-static void read_ext_ack(struct nl *nl, const struct nlmsghdr *nlh)
+const struct nlmsghdr *nl_next(const void *buf, size_t len, size_t *off)
 {
-    const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-    if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-        return;
-    /* The kernel echoes our request after nlmsgerr unless it capped it. */
-    size_t off = sizeof(*e);
-    if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-        off += e->msg.nlmsg_len - sizeof(e->msg);
-    const struct nlattr *a;
-    mnl_attr_for_each(a, nlh, off)
-    {
-        if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
-            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-            snprintf(nl->ext_ack, sizeof(nl->ext_ack), "%s", mnl_attr_get_str(a));
-    }
+    if (*off > len || len - *off < sizeof(struct nlmsghdr))
+        return NULL;
+    const struct nlmsghdr *h = (const void *)((const char *)buf + *off);
+    size_t n = h->nlmsg_len;
+    if (n < sizeof(*h) || n > len - *off)
+        return NULL;
+    /* The last message may lack its padding: never step past the end. */
+    size_t step = NLMSG_ALIGN(n);
+    *off += step < len - *off ? step : len - *off;
+    return h;
 }
 
-int nl_request(struct nl *nl, struct nlmsghdr *nlh)
+/* Indexes the attributes in buf[0..len) by type into tb[0..max]; the first wrong
+ * length ends the walk with -EBADMSG.  Our own walk: mnl_attr_for_each reads up to the
+ * message's aligned end, three bytes past a last message that lacks its padding. */
+static int parse_attrs(const void *buf, size_t len, const struct nlattr **tb, int max)
+{
+    size_t off = 0;
+    memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+    while (off < len) {
+        const struct nlattr *a = (const void *)((const char *)buf + off);
+        if (len - off < sizeof(*a) || a->nla_len < sizeof(*a) || a->nla_len > len - off)
+            return -EBADMSG;
+        int type = a->nla_type & NLA_TYPE_MASK;
+        if (type <= max)
+            tb[type] = a;
+        off += NLA_ALIGN(a->nla_len);
+    }
+    return 0;
+}
+
+/* The attributes after a message's fixed header of hdrlen bytes; -EBADMSG when the
+ * message is too short to hold that header. */
+static int parse_msg(const struct nlmsghdr *h, size_t hdrlen, const struct nlattr **tb, int max)
+{
+    size_t start = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+    if (h->nlmsg_len < NLMSG_HDRLEN + hdrlen)
+        return -EBADMSG;
+    if (h->nlmsg_len <= start) {
+        memset(tb, 0, sizeof(*tb) * (size_t)(max + 1));
+        return 0;
+    }
+    return parse_attrs((const char *)h + start, h->nlmsg_len - start, tb, max);
+}
+
+/* Keeps an attribute only when its payload has the size its type says (libmnl's
+ * mnl_attr_validate: exactly 1, 2, 4 bytes; a NUL-terminated string): a short one
+ * would be read past its end. */
+static const struct nlattr *valid(const struct nlattr *a, enum mnl_attr_data_type type)
+{
+    return a && mnl_attr_validate(a, type) == 0 ? a : NULL;
+}
+
+static const struct nlattr *valid_len(const struct nlattr *a, size_t len)
+{
+    return a && mnl_attr_get_payload_len(a) == len ? a : NULL;
+}
+
+/* The message at buf, checked against the len bytes there. */
+static const struct nlmsghdr *one_msg(const void *buf, size_t len)
+{
+    size_t off = 0;
+    return nl_next(buf, len, &off);
+}
+
+int nl_parse_ack(const void *buf, size_t len, uint32_t seq, char *ext_ack, size_t size)
+{
+    const struct nlmsghdr *h;
+    size_t off = 0;
+    if (ext_ack && size)
+        ext_ack[0] = '\0';
+    while ((h = nl_next(buf, len, &off))) {
+        /* Our socket sees only answers to us, but skip anything not for this seq. */
+        if (h->nlmsg_seq != seq || h->nlmsg_type != NLMSG_ERROR)
+            continue;
+        if (h->nlmsg_len < NLMSG_HDRLEN + sizeof(struct nlmsgerr))
+            return -EBADMSG;
+        const struct nlmsgerr *e = NLMSG_DATA(h);
+        /* 0 is the ack; anything else must be a -errno. */
+        if (e->error == 0)
+            return 0;
+        if (e->error > 0 || e->error < -4095)
+            return -EBADMSG;
+        if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || !ext_ack)
+            return e->error;
+        /* The extended ack's attributes follow nlmsgerr and, unless the kernel capped
+         * it, the whole request it echoes: that echo's length is checked like any. */
+        size_t payload = h->nlmsg_len - NLMSG_HDRLEN, at = sizeof(*e);
+        if (!(h->nlmsg_flags & NLM_F_CAPPED)) {
+            if (e->msg.nlmsg_len < sizeof(e->msg) ||
+                e->msg.nlmsg_len - sizeof(e->msg) > payload - at)
+                return e->error;
+            at += NLMSG_ALIGN(e->msg.nlmsg_len - sizeof(e->msg));
+        }
+        const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+        if (at < payload &&
+            parse_attrs((const char *)e + at, payload - at, tb, NLMSGERR_ATTR_MAX) == 0 &&
+            valid(tb[NLMSGERR_ATTR_MSG], MNL_TYPE_NUL_STRING))
+            snprintf(ext_ack, size, "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+        return e->error;
+    }
+    return 1;
+}
+
+/* Sends nlh (its seq set) and reads until the kernel answers it. */
+static int send_recv(struct nl *nl, struct nlmsghdr *nlh,
+                     int (*each)(const void *buf, size_t len, void *data), void *data)
 {
     char buf[NL_BUFSIZE];
     nl->ext_ack[0] = '\0';
-    nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
     nlh->nlmsg_seq = ++nl->seq;
     if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
         return -errno;
@@ -84,21 +165,28 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh)
                 continue;
             return -errno;
         }
-        /* Our socket sees only answers to us, but skip anything not for this seq. */
-        int len = (int)n;
-        for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
-             h = mnl_nlmsg_next(h, &len)) {
-            if (h->nlmsg_seq != nlh->nlmsg_seq || h->nlmsg_type != NLMSG_ERROR)
-                continue;
-            if (h->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
-                return -EBADMSG;
-            const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-            if (e->error == 0)
-                return 0; /* the ack */
-            read_ext_ack(nl, h);
-            return e->error; /* already -errno */
-        }
+        int r = each(buf, (size_t)n, data);
+        if (r <= 0)
+            return r;
     }
+}
+
+struct ack {
+    struct nl *nl;
+    uint32_t seq;
+};
+
+static int each_ack(const void *buf, size_t len, void *data)
+{
+    struct ack *a = data;
+    return nl_parse_ack(buf, len, a->seq, a->nl->ext_ack, sizeof(a->nl->ext_ack));
+}
+
+int nl_request(struct nl *nl, struct nlmsghdr *nlh)
+{
+    nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    struct ack a = {nl, nl->seq + 1};
+    return send_recv(nl, nlh, each_ack, &a);
 }
 
 /* The header every request starts with; the caller's type and flags. */
@@ -111,297 +199,271 @@ static struct nlmsghdr *msg_start(void *buf, int type, int flags)
     return nlh;
 }
 
-static struct ifinfomsg *link_start(struct nlmsghdr *nlh)
+/* A link request: struct ifinfomsg, then the link's name. */
+static struct nlmsghdr *link_msg(void *buf, int type, int flags, const char *name)
 {
+    struct nlmsghdr *nlh = msg_start(buf, type, flags);
     struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
-    return ifi;
-}
-
-struct nlmsghdr *nl_msg_veth_add(void *buf, const char *name, const char *peer, int peer_netns_fd)
-{
-    /* NLM_F_EXCL: fail with EEXIST rather than change a link that is there. */
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    /* IFLA_LINKINFO { IFLA_INFO_KIND "veth", IFLA_INFO_DATA { VETH_INFO_PEER
-     * { struct ifinfomsg, IFLA_IFNAME peer } } }: the peer is described by a whole
-     * second link message nested inside the first. */
-    struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-    struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-    struct nlattr *peerinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-    struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
-    pifi->ifi_family = AF_UNSPEC;
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
-    /* The peer's own IFLA_NET_NS_FD: created there, never moved. */
-    if (peer_netns_fd >= 0)
-        mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
-    mnl_attr_nest_end(nlh, peerinfo);
-    mnl_attr_nest_end(nlh, data);
-    mnl_attr_nest_end(nlh, linkinfo);
-    return nlh;
-}
-
-struct nlmsghdr *nl_msg_link_netns(void *buf, const char *name, int netns_fd)
-{
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
-    return nlh;
-}
-
-struct nlmsghdr *nl_msg_link_updown(void *buf, const char *name, bool up)
-{
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWLINK, 0);
-    struct ifinfomsg *ifi = link_start(nlh);
-    /* Only the bits in ifi_change are changed. */
-    ifi->ifi_change = IFF_UP;
-    ifi->ifi_flags = up ? IFF_UP : 0;
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    if (name)
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     return nlh;
 }
 
 struct nlmsghdr *nl_msg_link_del(void *buf, const char *name)
 {
-    struct nlmsghdr *nlh = msg_start(buf, RTM_DELLINK, 0);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    return nlh;
+    return link_msg(buf, RTM_DELLINK, 0, name);
 }
 
 struct nlmsghdr *nl_msg_link_get(void *buf, const char *name)
 {
-    struct nlmsghdr *nlh = msg_start(buf, RTM_GETLINK, 0);
-    link_start(nlh);
-    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    return nlh;
+    return link_msg(buf, RTM_GETLINK, 0, name);
 }
 
-struct nlmsghdr *nl_msg_addr4_add(void *buf, int ifindex, struct in_addr addr, int prefix)
+/* ---- the parsers of the kernel's replies ---- */
+
+static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
 {
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-    ifa->ifa_family = AF_INET;
-    ifa->ifa_prefixlen = (unsigned char)prefix;
-    ifa->ifa_index = (unsigned int)ifindex;
-    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-    /* IFA_LOCAL is the address of this end; IFA_ADDRESS the same on a non
-     * point-to-point link.  The kernel adds the connected route from them. */
-    mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
-    mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
-    if (prefix < 31) {
-        uint32_t host = prefix == 0 ? 0xffffffffu : (0xffffffffu >> prefix);
-        struct in_addr brd = {.s_addr = addr.s_addr | htonl(host)};
-        mnl_attr_put(nlh, IFA_BROADCAST, sizeof(brd), &brd);
+    return valid(a, MNL_TYPE_U32) ? mnl_attr_get_u32(a) : dflt;
+}
+
+/* The link in h (an RTM_NEWLINK) into *l, its attributes in tb. */
+static int link_attrs(const struct nlmsghdr *h, const struct nlattr **tb, struct nl_link *l)
+{
+    if (parse_msg(h, sizeof(struct ifinfomsg), tb, IFLA_MAX) < 0)
+        return -EBADMSG;
+    const struct ifinfomsg *ifi = NLMSG_DATA(h);
+    memset(l, 0, sizeof(*l));
+    l->index = ifi->ifi_index;
+    l->flags = ifi->ifi_flags;
+    /* A NUL inside the attribute, or the name is not taken. */
+    if (valid(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING))
+        snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
+    if (valid(tb[IFLA_OPERSTATE], MNL_TYPE_U8))
+        l->operstate = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
+    l->link = (int)get_u32(tb[IFLA_LINK], 0);
+    l->link_netns = tb[IFLA_LINK_NETNSID] != NULL;
+    l->master = (int)get_u32(tb[IFLA_MASTER], 0);
+    if (valid_len(tb[IFLA_ADDRESS], 6)) {
+        memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
+        l->has_mac = true;
     }
-    return nlh;
+    return 0;
 }
 
-struct nlmsghdr *nl_msg_route4_add(void *buf, struct in_addr dst, int prefix, struct in_addr gw,
-                                   int ifindex)
+int nl_parse_link(const void *buf, size_t len, struct nl_link *out)
 {
-    struct nlmsghdr *nlh = msg_start(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-    rtm->rtm_family = AF_INET;
-    rtm->rtm_dst_len = (unsigned char)prefix;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_protocol = RTPROT_BOOT;
-    rtm->rtm_type = RTN_UNICAST;
-    rtm->rtm_scope = gw.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-    if (prefix > 0)
-        mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
-    if (gw.s_addr)
-        mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gw), &gw);
-    mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-    return nlh;
+    const struct nlattr *tb[IFLA_MAX + 1];
+    const struct nlmsghdr *h = one_msg(buf, len);
+    if (!h)
+        return -EBADMSG;
+    if (h->nlmsg_type != RTM_NEWLINK)
+        return -ENOMSG;
+    return link_attrs(h, tb, out);
+}
+
+int nl_parse_brport(const void *buf, size_t len, struct nl_brport *p)
+{
+    const struct nlattr *tb[IFLA_MAX + 1], *pt[IFLA_BRPORT_MAX + 1];
+    const struct nlmsghdr *h = one_msg(buf, len);
+    if (!h)
+        return -EBADMSG;
+    if (h->nlmsg_type != RTM_NEWLINK)
+        return -ENOMSG;
+    memset(p, 0, sizeof(*p));
+    if (link_attrs(h, tb, &p->link) < 0)
+        return -EBADMSG;
+    p->state = p->priority = p->cost = -1;
+    /* Only ports: the bridge itself answers too, without a master. */
+    if (!p->link.master || p->link.master == p->link.index)
+        return -ENOMSG;
+    p->mtu = (int)get_u32(tb[IFLA_MTU], 0);
+    /* IFLA_PROTINFO { IFLA_BRPORT_STATE, _PRIORITY, _COST, ... } */
+    const struct nlattr *pi = valid(tb[IFLA_PROTINFO], MNL_TYPE_NESTED);
+    if (pi && parse_attrs(mnl_attr_get_payload(pi), mnl_attr_get_payload_len(pi), pt,
+                          IFLA_BRPORT_MAX) == 0) {
+        if (valid(pt[IFLA_BRPORT_STATE], MNL_TYPE_U8))
+            p->state = mnl_attr_get_u8(pt[IFLA_BRPORT_STATE]);
+        if (valid(pt[IFLA_BRPORT_PRIORITY], MNL_TYPE_U16))
+            p->priority = mnl_attr_get_u16(pt[IFLA_BRPORT_PRIORITY]);
+        p->cost = (int)get_u32(pt[IFLA_BRPORT_COST], (uint32_t)-1);
+    }
+    return 0;
+}
+
+int nl_parse_addr4(const void *buf, size_t len, struct nl_addr4 *out)
+{
+    const struct nlattr *tb[IFA_MAX + 1];
+    const struct nlmsghdr *h = one_msg(buf, len);
+    if (!h)
+        return -EBADMSG;
+    if (h->nlmsg_type != RTM_NEWADDR)
+        return -ENOMSG;
+    if (parse_msg(h, sizeof(struct ifaddrmsg), tb, IFA_MAX) < 0)
+        return -EBADMSG;
+    const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+    if (ifa->ifa_family != AF_INET)
+        return -ENOMSG;
+    const struct nlattr *a = valid_len(tb[IFA_LOCAL], 4) ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+    if (!valid_len(a, 4))
+        return -ENOMSG;
+    *out = (struct nl_addr4){.index = (int)ifa->ifa_index, .prefix = ifa->ifa_prefixlen};
+    memcpy(&out->addr, mnl_attr_get_payload(a), 4);
+    return 0;
+}
+
+static bool get_in_addr(const struct nlattr *a, struct in_addr *out)
+{
+    if (!valid_len(a, 4))
+        return false;
+    memcpy(out, mnl_attr_get_payload(a), 4);
+    return true;
+}
+
+int nl_parse_route4(const void *buf, size_t len, struct nl_route4 *r)
+{
+    const struct nlattr *tb[RTA_MAX + 1];
+    const struct nlmsghdr *h = one_msg(buf, len);
+    if (!h)
+        return -EBADMSG;
+    if (h->nlmsg_type != RTM_NEWROUTE)
+        return -ENOMSG;
+    if (parse_msg(h, sizeof(struct rtmsg), tb, RTA_MAX) < 0)
+        return -EBADMSG;
+    const struct rtmsg *rtm = NLMSG_DATA(h);
+    if (rtm->rtm_family != AF_INET)
+        return -ENOMSG;
+    *r = (struct nl_route4){
+        .prefix = rtm->rtm_dst_len,
+        .protocol = rtm->rtm_protocol,
+        .scope = rtm->rtm_scope,
+        .table = (int)get_u32(tb[RTA_TABLE], rtm->rtm_table),
+        .type = rtm->rtm_type,
+        .linkdown = rtm->rtm_flags & RTNH_F_LINKDOWN,
+        .metric =
+            valid(tb[RTA_PRIORITY], MNL_TYPE_U32) ? (long)mnl_attr_get_u32(tb[RTA_PRIORITY]) : -1,
+        .oif = (int)get_u32(tb[RTA_OIF], 0),
+    };
+    get_in_addr(tb[RTA_DST], &r->dst);
+    r->has_gw = get_in_addr(tb[RTA_GATEWAY], &r->gw);
+    r->has_prefsrc = get_in_addr(tb[RTA_PREFSRC], &r->prefsrc);
+    return 0;
 }
 
 /* ---- dumps ---- */
 
-static int link_attr(const struct nlattr *a, void *data)
-{
-    const struct nlattr **tb = data;
-    int type = mnl_attr_get_type(a);
-    if (mnl_attr_type_valid(a, IFLA_MAX) > 0)
-        tb[type] = a;
-    return MNL_CB_OK;
-}
-
-static void parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
-{
-    const struct nlattr *tb[IFLA_MAX + 1] = {0};
-    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-    memset(l, 0, sizeof(*l));
-    mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
-    l->index = ifi->ifi_index;
-    l->flags = ifi->ifi_flags;
-    if (tb[IFLA_IFNAME])
-        snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
-    if (tb[IFLA_OPERSTATE])
-        l->operstate = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
-    if (tb[IFLA_LINK])
-        l->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
-    l->link_netns = tb[IFLA_LINK_NETNSID] != NULL;
-    if (tb[IFLA_MASTER])
-        l->master = (int)mnl_attr_get_u32(tb[IFLA_MASTER]);
-    if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
-        memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
-        l->has_mac = true;
-    }
-}
-
-/* Sends one request and runs cb over every reply until the kernel says done. */
-static int run(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-    char buf[NL_BUFSIZE];
-    nl->ext_ack[0] = '\0';
-    nlh->nlmsg_seq = ++nl->seq;
-    if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-        return -errno;
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        int r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, cb, data);
-        if (r < 0)
-            return -errno;
-        if (r == MNL_CB_STOP)
-            return 0;
-    }
-}
-
-struct link_get {
-    struct nl_link *out;
+struct dump {
+    int (*parse)(const void *buf, size_t len, void *out);
+    void (*fn)(const void *obj, void *data);
+    void *data;
+    uint32_t seq;
+    bool single; /* a GET of one object: one reply, no NLMSG_DONE after it */
     bool found;
+    union {
+        struct nl_link link;
+        struct nl_addr4 addr;
+        struct nl_route4 route;
+        struct nl_brport brport;
+    } obj;
 };
 
-static int link_get_cb(const struct nlmsghdr *nlh, void *data)
+/* One datagram of a dump: 0 when the dump is done, 1 to read on, or -errno. */
+static int each_reply(const void *buf, size_t len, void *data)
 {
-    struct link_get *g = data;
-    if (nlh->nlmsg_type == RTM_NEWLINK) {
-        parse_link(nlh, g->out);
-        g->found = true;
+    struct dump *d = data;
+    const struct nlmsghdr *h;
+    size_t off = 0, at;
+    while (at = off, (h = nl_next(buf, len, &off))) {
+        if (h->nlmsg_seq != d->seq)
+            continue;
+        if (h->nlmsg_type == NLMSG_DONE)
+            return 0;
+        if (h->nlmsg_type == NLMSG_ERROR)
+            return nl_parse_ack(h, h->nlmsg_len, d->seq, NULL, 0);
+        if (d->parse((const char *)buf + at, len - at, &d->obj) == 0) {
+            d->found = true;
+            if (d->fn)
+                d->fn(&d->obj, d->data);
+        }
+        if (d->single)
+            return 0;
     }
-    /* A single GET is answered by one message, with no NLMSG_DONE after it. */
-    return MNL_CB_STOP;
+    return 1;
 }
+
+static int dump(struct nl *nl, struct nlmsghdr *nlh, struct dump *d)
+{
+    d->seq = nl->seq + 1;
+    return send_recv(nl, nlh, each_reply, d);
+}
+
+/* The parsers behind one signature, for struct dump. */
+static int parse_link(const void *buf, size_t len, void *out)
+{
+    return nl_parse_link(buf, len, out);
+}
+static int parse_addr4(const void *buf, size_t len, void *out)
+{
+    return nl_parse_addr4(buf, len, out);
+}
+static int parse_route4(const void *buf, size_t len, void *out)
+{
+    return nl_parse_route4(buf, len, out);
+}
+static int parse_brport(const void *buf, size_t len, void *out)
+{
+    return nl_parse_brport(buf, len, out);
+}
+#define EACH(f) ((void (*)(const void *, void *))(f))
 
 int nl_link_get(struct nl *nl, const char *name, struct nl_link *out)
 {
     char buf[NL_BUFSIZE];
-    struct link_get g = {.out = out};
-    int r = run(nl, nl_msg_link_get(buf, name), link_get_cb, &g);
+    struct dump d = {.parse = parse_link, .single = true};
+    int r = dump(nl, nl_msg_link_get(buf, name), &d);
     if (r < 0)
         return r;
-    return g.found ? 0 : -ENODEV;
-}
-
-struct dump {
-    void (*fn)(const void *, void *);
-    void *data;
-};
-
-static int dump_link_cb(const struct nlmsghdr *nlh, void *data)
-{
-    struct dump *d = data;
-    struct nl_link l;
-    parse_link(nlh, &l);
-    d->fn(&l, d->data);
-    return MNL_CB_OK;
+    if (!d.found)
+        return -ENODEV;
+    *out = d.obj.link;
+    return 0;
 }
 
 int nl_dump_links(struct nl *nl, void (*fn)(const struct nl_link *, void *), void *data)
 {
     char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = msg_start(buf, RTM_GETLINK, NLM_F_DUMP);
-    link_start(nlh);
-    struct dump d = {(void (*)(const void *, void *))fn, data};
-    return run(nl, nlh, dump_link_cb, &d);
-}
-
-static int brport_attr(const struct nlattr *a, void *data)
-{
-    const struct nlattr **tb = data;
-    if (mnl_attr_type_valid(a, IFLA_BRPORT_MAX) > 0)
-        tb[mnl_attr_get_type(a)] = a;
-    return MNL_CB_OK;
-}
-
-static int dump_brport_cb(const struct nlmsghdr *nlh, void *data)
-{
-    struct dump *d = data;
-    const struct nlattr *tb[IFLA_MAX + 1] = {0};
-    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-    struct nl_brport p = {.state = -1, .priority = -1, .cost = -1};
-    parse_link(nlh, &p.link);
-    /* Only ports: the bridge itself answers too, without a master. */
-    if (!p.link.master || p.link.master == ifi->ifi_index)
-        return MNL_CB_OK;
-    mnl_attr_parse(nlh, sizeof(*ifi), link_attr, tb);
-    if (tb[IFLA_MTU])
-        p.mtu = (int)mnl_attr_get_u32(tb[IFLA_MTU]);
-    /* IFLA_PROTINFO { IFLA_BRPORT_STATE, _PRIORITY, _COST, ... } */
-    if (tb[IFLA_PROTINFO] && (mnl_attr_get_type(tb[IFLA_PROTINFO]) == IFLA_PROTINFO)) {
-        const struct nlattr *pt[IFLA_BRPORT_MAX + 1] = {0};
-        if (mnl_attr_parse_nested(tb[IFLA_PROTINFO], brport_attr, pt) >= 0) {
-            if (pt[IFLA_BRPORT_STATE])
-                p.state = mnl_attr_get_u8(pt[IFLA_BRPORT_STATE]);
-            if (pt[IFLA_BRPORT_PRIORITY])
-                p.priority = mnl_attr_get_u16(pt[IFLA_BRPORT_PRIORITY]);
-            if (pt[IFLA_BRPORT_COST])
-                p.cost = (int)mnl_attr_get_u32(pt[IFLA_BRPORT_COST]);
-        }
-    }
-    d->fn(&p, d->data);
-    return MNL_CB_OK;
+    struct dump d = {.parse = parse_link, .fn = EACH(fn), .data = data};
+    return dump(nl, link_msg(buf, RTM_GETLINK, NLM_F_DUMP, NULL), &d);
 }
 
 int nl_dump_brports(struct nl *nl, void (*fn)(const struct nl_brport *, void *), void *data)
 {
     char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = msg_start(buf, RTM_GETLINK, NLM_F_DUMP);
+    struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
     /* AF_BRIDGE: the bridge's view of its ports, what `bridge link` asks for. */
-    struct ifinfomsg *ifi = link_start(nlh);
-    ifi->ifi_family = AF_BRIDGE;
-    struct dump d = {(void (*)(const void *, void *))fn, data};
-    return run(nl, nlh, dump_brport_cb, &d);
+    ((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family = AF_BRIDGE;
+    struct dump d = {.parse = parse_brport, .fn = EACH(fn), .data = data};
+    return dump(nl, nlh, &d);
 }
 
-const char *nl_brstate_name(int state)
+int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), void *data)
 {
-    static const char *const names[] = {"disabled", "listening", "learning", "forwarding",
-                                        "blocking"};
-    return state >= 0 && state <= BR_STATE_BLOCKING ? names[state] : "unknown";
+    char buf[NL_BUFSIZE];
+    struct nlmsghdr *nlh = msg_start(buf, RTM_GETADDR, NLM_F_DUMP);
+    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+    ifa->ifa_family = AF_INET;
+    struct dump d = {.parse = parse_addr4, .fn = EACH(fn), .data = data};
+    return dump(nl, nlh, &d);
 }
 
-static int addr_attr(const struct nlattr *a, void *data)
+int nl_dump_routes4(struct nl *nl, void (*fn)(const struct nl_route4 *, void *), void *data)
 {
-    const struct nlattr **tb = data;
-    if (mnl_attr_type_valid(a, IFA_MAX) > 0)
-        tb[mnl_attr_get_type(a)] = a;
-    return MNL_CB_OK;
-}
-
-static int dump_addr_cb(const struct nlmsghdr *nlh, void *data)
-{
-    struct dump *d = data;
-    const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-    const struct nlattr *tb[IFA_MAX + 1] = {0};
-    if (ifa->ifa_family != AF_INET)
-        return MNL_CB_OK;
-    mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, tb);
-    const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-    if (!a || mnl_attr_get_payload_len(a) != 4)
-        return MNL_CB_OK;
-    struct nl_addr4 ad = {.index = (int)ifa->ifa_index, .prefix = ifa->ifa_prefixlen};
-    memcpy(&ad.addr, mnl_attr_get_payload(a), 4);
-    d->fn(&ad, d->data);
-    return MNL_CB_OK;
+    char buf[NL_BUFSIZE];
+    struct nlmsghdr *nlh = msg_start(buf, RTM_GETROUTE, NLM_F_DUMP);
+    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+    rtm->rtm_family = AF_INET;
+    struct dump d = {.parse = parse_route4, .fn = EACH(fn), .data = data};
+    return dump(nl, nlh, &d);
 }
 
 int nl_watch_addrs4(struct nl *nl)
@@ -412,354 +474,25 @@ int nl_watch_addrs4(struct nl *nl)
     return 0;
 }
 
-struct wait_addr {
-    int ifindex;
-    bool found;
-    struct nl_addr4 *out;
-};
-
-static void wait_addr_fn(const struct nl_addr4 *a, void *data)
-{
-    struct wait_addr *w = data;
-    if (a->index == w->ifindex && !w->found) {
-        *w->out = *a;
-        w->found = true;
-    }
-}
-
 int nl_wait_addr4(struct nl *nl, int ifindex, int timeout_ms, struct nl_addr4 *out)
 {
     char buf[NL_BUFSIZE];
-    struct wait_addr w = {.ifindex = ifindex, .out = out};
-    struct dump d = {(void (*)(const void *, void *))wait_addr_fn, &w};
     struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
     int fd = mnl_socket_get_fd(nl->sock);
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
         return -errno;
-    while (!w.found) {
+    for (;;) {
         ssize_t n = recv(fd, buf, sizeof(buf), 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             return errno == EAGAIN ? -ETIMEDOUT : -errno;
         }
-        int len = (int)n;
-        for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
-             h = mnl_nlmsg_next(h, &len))
-            if (h->nlmsg_type == RTM_NEWADDR)
-                dump_addr_cb(h, &d);
+        size_t off = 0, at;
+        while (at = off, nl_next(buf, (size_t)n, &off))
+            if (nl_parse_addr4(buf + at, (size_t)n - at, out) == 0 && out->index == ifindex)
+                return 0;
     }
-    return 0;
-}
-
-int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), void *data)
-{
-    char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = msg_start(buf, RTM_GETADDR, NLM_F_DUMP);
-    struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-    ifa->ifa_family = AF_INET;
-    struct dump d = {(void (*)(const void *, void *))fn, data};
-    return run(nl, nlh, dump_addr_cb, &d);
-}
-
-static int route_attr(const struct nlattr *a, void *data)
-{
-    const struct nlattr **tb = data;
-    if (mnl_attr_type_valid(a, RTA_MAX) > 0)
-        tb[mnl_attr_get_type(a)] = a;
-    return MNL_CB_OK;
-}
-
-static void get_in_addr(const struct nlattr *a, struct in_addr *out)
-{
-    if (mnl_attr_get_payload_len(a) == 4)
-        memcpy(out, mnl_attr_get_payload(a), 4);
-}
-
-static int dump_route_cb(const struct nlmsghdr *nlh, void *data)
-{
-    struct dump *d = data;
-    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-    const struct nlattr *tb[RTA_MAX + 1] = {0};
-    if (rtm->rtm_family != AF_INET)
-        return MNL_CB_OK;
-    mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb);
-    struct nl_route4 r = {
-        .prefix = rtm->rtm_dst_len,
-        .protocol = rtm->rtm_protocol,
-        .scope = rtm->rtm_scope,
-        .table = tb[RTA_TABLE] ? (int)mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table,
-        .type = rtm->rtm_type,
-        .linkdown = rtm->rtm_flags & RTNH_F_LINKDOWN,
-        .metric = tb[RTA_PRIORITY] ? (long)mnl_attr_get_u32(tb[RTA_PRIORITY]) : -1,
-    };
-    if (tb[RTA_DST])
-        get_in_addr(tb[RTA_DST], &r.dst);
-    if (tb[RTA_GATEWAY]) {
-        get_in_addr(tb[RTA_GATEWAY], &r.gw);
-        r.has_gw = true;
-    }
-    if (tb[RTA_PREFSRC]) {
-        get_in_addr(tb[RTA_PREFSRC], &r.prefsrc);
-        r.has_prefsrc = true;
-    }
-    if (tb[RTA_OIF])
-        r.oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
-    d->fn(&r, d->data);
-    return MNL_CB_OK;
-}
-
-int nl_dump_routes4(struct nl *nl, void (*fn)(const struct nl_route4 *, void *), void *data)
-{
-    char buf[NL_BUFSIZE];
-    struct nlmsghdr *nlh = msg_start(buf, RTM_GETROUTE, NLM_F_DUMP);
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-    rtm->rtm_family = AF_INET;
-    struct dump d = {(void (*)(const void *, void *))fn, data};
-    return run(nl, nlh, dump_route_cb, &d);
-}
-
-/* ---- printing, as iproute2 does ---- */
-
-const char *nl_operstate_name(int operstate)
-{
-    static const char *const names[] = {"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
-                                        "TESTING", "DORMANT",    "UP"};
-    return operstate >= 0 && operstate < 7 ? names[operstate] : "UNKNOWN";
-}
-
-static const char *proto_name(int p)
-{
-    switch (p) {
-    case RTPROT_KERNEL:
-        return "kernel";
-    case RTPROT_STATIC:
-        return "static";
-    case RTPROT_DHCP:
-        return "dhcp";
-    default:
-        return NULL;
-    }
-}
-
-/* Appends with snprintf, remembering overflow. */
-struct out {
-    char *buf;
-    size_t size, len;
-    bool cut;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->size - o->len) {
-        o->cut = true;
-        o->len = o->size - 1;
-    } else {
-        o->len += (size_t)n;
-    }
-}
-
-int nl_format_route4(char *buf, size_t size, const struct nl_route4 *r, const char *dev)
-{
-    struct out o = {buf, size, 0, false};
-    char a[INET_ADDRSTRLEN];
-    buf[0] = '\0';
-    if (r->prefix == 0)
-        put(&o, "default");
-    else
-        put(&o, "%s/%d", inet_ntop(AF_INET, &r->dst, a, sizeof(a)), r->prefix);
-    if (r->has_gw)
-        put(&o, " via %s", inet_ntop(AF_INET, &r->gw, a, sizeof(a)));
-    if (dev)
-        put(&o, " dev %s", dev);
-    const char *proto = proto_name(r->protocol);
-    if (proto)
-        put(&o, " proto %s", proto);
-    else if (r->protocol != RTPROT_BOOT && r->protocol != RTPROT_UNSPEC)
-        put(&o, " proto %d", r->protocol);
-    if (r->scope == RT_SCOPE_LINK)
-        put(&o, " scope link");
-    else if (r->scope == RT_SCOPE_HOST)
-        put(&o, " scope host");
-    if (r->has_prefsrc)
-        put(&o, " src %s", inet_ntop(AF_INET, &r->prefsrc, a, sizeof(a)));
-    if (r->metric > 0)
-        put(&o, " metric %ld", r->metric);
-    if (r->linkdown)
-        put(&o, " linkdown");
-    return o.cut ? -ENOSPC : (int)o.len;
-}
-
-int nl_format_link(char *buf, size_t size, const struct nl_link *l, const char *peer)
-{
-    static const struct {
-        unsigned int bit;
-        const char *name;
-    } flags[] = {
-        {IFF_LOOPBACK, "LOOPBACK"},
-        {IFF_BROADCAST, "BROADCAST"},
-        {IFF_POINTOPOINT, "POINTOPOINT"},
-        {IFF_MULTICAST, "MULTICAST"},
-        {IFF_NOARP, "NOARP"},
-        {IFF_UP, "UP"},
-        {IFF_LOWER_UP, "LOWER_UP"},
-    };
-    struct out o = {buf, size, 0, false};
-    char name[IFNAMSIZ + 16];
-    buf[0] = '\0';
-    /* ip shows a veth's peer after '@': by name when it is in the same namespace,
-     * as ifN (its index over there) when it is in another - where it may well have
-     * the same index as this one. */
-    if (l->link && (l->link_netns || l->link != l->index)) {
-        if (l->link_netns || !peer)
-            snprintf(name, sizeof(name), "%s@if%d", l->name, l->link);
-        else
-            snprintf(name, sizeof(name), "%s@%s", l->name, peer);
-    } else {
-        snprintf(name, sizeof(name), "%s", l->name);
-    }
-    put(&o, "%-16s %-14s ", name, nl_operstate_name(l->operstate));
-    if (l->has_mac)
-        put(&o, "%02x:%02x:%02x:%02x:%02x:%02x ", l->mac[0], l->mac[1], l->mac[2], l->mac[3],
-            l->mac[4], l->mac[5]);
-    put(&o, "<");
-    bool first = true;
-    if ((l->flags & IFF_UP) && !(l->flags & IFF_RUNNING)) {
-        put(&o, "NO-CARRIER");
-        first = false;
-    }
-    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-        if (l->flags & flags[i].bit) {
-            put(&o, "%s%s", first ? "" : ",", flags[i].name);
-            first = false;
-        }
-    put(&o, ">");
-    return o.cut ? -ENOSPC : (int)o.len;
-}
-
-static void put_flags(struct out *o, unsigned int fl)
-{
-    static const struct {
-        unsigned int bit;
-        const char *name;
-    } flags[] = {
-        {IFF_LOOPBACK, "LOOPBACK"},
-        {IFF_BROADCAST, "BROADCAST"},
-        {IFF_POINTOPOINT, "POINTOPOINT"},
-        {IFF_MULTICAST, "MULTICAST"},
-        {IFF_NOARP, "NOARP"},
-        {IFF_UP, "UP"},
-        {IFF_LOWER_UP, "LOWER_UP"},
-    };
-    bool first = true;
-    put(o, "<");
-    if ((fl & IFF_UP) && !(fl & IFF_RUNNING)) {
-        put(o, "NO-CARRIER");
-        first = false;
-    }
-    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-        if (fl & flags[i].bit) {
-            put(o, "%s%s", first ? "" : ",", flags[i].name);
-            first = false;
-        }
-    put(o, ">");
-}
-
-int nl_format_brport(char *buf, size_t size, const struct nl_brport *p, const char *master)
-{
-    struct out o = {buf, size, 0, false};
-    const struct nl_link *l = &p->link;
-    buf[0] = '\0';
-    put(&o, "%d: %s", l->index, l->name);
-    if (l->link && (l->link_netns || l->link != l->index))
-        put(&o, "@if%d", l->link);
-    put(&o, ": ");
-    put_flags(&o, l->flags);
-    if (p->mtu)
-        put(&o, " mtu %d", p->mtu);
-    if (master)
-        put(&o, " master %s", master);
-    if (p->state >= 0)
-        put(&o, " state %s", nl_brstate_name(p->state));
-    if (p->priority >= 0)
-        put(&o, " priority %d", p->priority);
-    if (p->cost >= 0)
-        put(&o, " cost %d", p->cost);
-    return o.cut ? -ENOSPC : (int)o.len;
-}
-
-/* nl_show collects the links first, to name the indexes in addresses and routes. */
-#define SHOW_MAX_LINKS 64
-struct show {
-    struct nl_link links[SHOW_MAX_LINKS];
-    int n;
-    FILE *out;
-};
-
-static const char *show_name(const struct show *s, int index)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->links[i].index == index)
-            return s->links[i].name;
-    return NULL;
-}
-
-static void show_collect_link(const struct nl_link *l, void *data)
-{
-    struct show *s = data;
-    if (s->n < SHOW_MAX_LINKS)
-        s->links[s->n++] = *l;
-}
-
-static void show_addr(const struct nl_addr4 *a, void *data)
-{
-    struct show *s = data;
-    char ip[INET_ADDRSTRLEN];
-    const char *name = show_name(s, a->index);
-    const struct nl_link *l = NULL;
-    for (int i = 0; i < s->n; i++)
-        if (s->links[i].index == a->index)
-            l = &s->links[i];
-    fprintf(s->out, "  %-16s %-14s %s/%d\n", name ? name : "?",
-            nl_operstate_name(l ? l->operstate : 0), inet_ntop(AF_INET, &a->addr, ip, sizeof(ip)),
-            a->prefix);
-}
-
-static void show_route(const struct nl_route4 *r, void *data)
-{
-    struct show *s = data;
-    char line[256];
-    /* `ip route` lists the main table; local and broadcast routes live in "local". */
-    if (r->table != RT_TABLE_MAIN)
-        return;
-    if (nl_format_route4(line, sizeof(line), r, r->oif ? show_name(s, r->oif) : NULL) >= 0)
-        fprintf(s->out, "  %s\n", line);
-}
-
-int nl_show(struct nl *nl, FILE *out)
-{
-    static struct show s; /* big: keep it off the stack */
-    char line[256];
-    int r;
-    s.n = 0;
-    s.out = out;
-    if ((r = nl_dump_links(nl, show_collect_link, &s)) < 0)
-        return r;
-    fprintf(out, " links (ip -br link):\n");
-    for (int i = 0; i < s.n; i++)
-        if (nl_format_link(line, sizeof(line), &s.links[i], show_name(&s, s.links[i].link)) >= 0)
-            fprintf(out, "  %s\n", line);
-    fprintf(out, " addresses (ip -br -4 addr):\n");
-    if ((r = nl_dump_addrs4(nl, show_addr, &s)) < 0)
-        return r;
-    fprintf(out, " routes (ip route):\n");
-    if ((r = nl_dump_routes4(nl, show_route, &s)) < 0)
-        return r;
-    return 0;
 }
 
 struct brwait {

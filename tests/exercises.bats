@@ -117,7 +117,7 @@ copy_tree() {
 
 @test "4.1 is done once lo stays down in ns1; nothing is left" {
   copy_tree
-  sed -i '/labstep_link_up(&st, &ns1, cfg.ns, "lo")/d' "$tree/04-netns-veth/netns-veth.c"
+  sed -i '/rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true)/{N;d}' "$tree/04-netns-veth/netns-veth.c"
   if grep -q 'cfg.ns, "lo"' "$tree/04-netns-veth/netns-veth.c"; then
     fail "the edit did not apply"
   fi

@@ -1,5 +1,6 @@
 /* test_args.c - finding the command to run inside. */
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 
 #include "../../common/args.h"
@@ -88,6 +89,77 @@ START_TEST(hostnames)
 }
 END_TEST
 
+START_TEST(subcommand_and_rest)
+{
+    char *argv[] = {"prog", "exec", "ls", "-l", NULL};
+    const char *sub;
+    char **rest;
+    int n;
+    args_subcommand(4, argv, 1, &sub, &rest, &n);
+    ck_assert_str_eq(sub, "exec");
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(rest[0], "ls");
+    args_subcommand(4, argv, 4, &sub, &rest, &n);
+    ck_assert_ptr_null(sub);
+    ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+START_TEST(lab_subcommands_and_their_checks)
+{
+    char *up[] = {"prog", "up", NULL}, *none[] = {"prog", NULL};
+    char *ex[] = {"prog", "exec", "ls", NULL}, *bad[] = {"prog", "upp", NULL};
+    char *extra[] = {"prog", "down", "x", NULL}, *bare[] = {"prog", "exec", NULL};
+    char msg[128], **rest;
+    ck_assert_int_eq(args_labsub(2, up, 1, NULL, &rest, msg, sizeof(msg)), LABSUB_UP);
+    ck_assert_int_eq(args_labsub(1, none, 1, NULL, &rest, msg, sizeof(msg)), LABSUB_DEMO);
+    ck_assert_int_eq(args_labsub(3, ex, 1, "--host", &rest, msg, sizeof(msg)), LABSUB_EXEC);
+    ck_assert_str_eq(rest[0], "ls");
+    ck_assert_int_eq(args_labsub(2, bad, 1, NULL, &rest, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "unknown subcommand 'upp'");
+    ck_assert_int_eq(args_labsub(3, extra, 1, NULL, &rest, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "unexpected 'x' after down");
+    ck_assert_int_eq(args_labsub(2, bare, 1, NULL, &rest, msg, sizeof(msg)), -EINVAL);
+    ck_assert_int_eq(args_labsub(2, up, 1, "--host", &rest, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "--host goes with exec");
+}
+END_TEST
+
+START_TEST(option_table)
+{
+    const char *ns = "ns1", *where = NULL;
+    bool flag = false, quiet = false;
+    struct args_cidr4 a;
+    const struct args_opt opts[] = {{"ns", ARGS_NETNS, &ns},       {"addr", ARGS_CIDR4, &a},
+                                    {"article", ARGS_FLAG, &flag}, {"host", ARGS_WHERE, &where},
+                                    {"lan", ARGS_WHERE, &where},   {NULL, 0, NULL}};
+    char *argv[] = {"prog", "--ns", "x1", "up", "--addr", "10.0.0.1/8", "--article", "-q", NULL};
+    char msg[160];
+    optind = 1;
+    ck_assert_int_eq(args_parse(8, argv, opts, &quiet, msg, sizeof(msg)), 0);
+    ck_assert_str_eq(ns, "x1");
+    ck_assert_str_eq(a.text, "10.0.0.1/8");
+    ck_assert_int_eq(a.a.prefix, 8);
+    ck_assert(flag && quiet);
+    ck_assert_str_eq(argv[optind], "up");
+    char *bad[] = {"prog", "--ns", "a/b", NULL};
+    optind = 1;
+    ck_assert_int_eq(args_parse(3, bad, opts, &quiet, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "bad namespace name 'a/b' for --ns (letters, digits and _.- only)");
+    char *two[] = {"prog", "--host", "--lan", NULL};
+    optind = 1;
+    ck_assert_int_eq(args_parse(3, two, opts, &quiet, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "--host and --lan: one place at a time");
+    char *unknown[] = {"prog", "--nope", NULL};
+    optind = 1;
+    ck_assert_int_eq(args_parse(2, unknown, opts, &quiet, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "unknown option '--nope'");
+    char *help[] = {"prog", "-h", NULL};
+    optind = 1;
+    ck_assert_int_eq(args_parse(2, help, opts, &quiet, msg, sizeof(msg)), 1);
+}
+END_TEST
+
 Suite *suite_args(void)
 {
     Suite *s = suite_create("args");
@@ -100,6 +172,9 @@ Suite *suite_args(void)
     tcase_add_test(tc, join_cuts_with_dots);
     tcase_add_test(tc, join_quotes_like_a_shell);
     tcase_add_test(tc, hostnames);
+    tcase_add_test(tc, subcommand_and_rest);
+    tcase_add_test(tc, lab_subcommands_and_their_checks);
+    tcase_add_test(tc, option_table);
     suite_add_tcase(s, tc);
     return s;
 }

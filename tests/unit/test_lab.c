@@ -459,22 +459,6 @@ START_TEST(proc_stop_stops_only_the_one_described)
 }
 END_TEST
 
-START_TEST(subcommand_and_rest)
-{
-    char *argv[] = {"prog", "exec", "ls", "-l", NULL};
-    const char *sub;
-    char **rest;
-    int n;
-    lab_subcommand(4, argv, 1, &sub, &rest, &n);
-    ck_assert_str_eq(sub, "exec");
-    ck_assert_int_eq(n, 2);
-    ck_assert_str_eq(rest[0], "ls");
-    lab_subcommand(4, argv, 4, &sub, &rest, &n);
-    ck_assert_ptr_null(sub);
-    ck_assert_int_eq(n, 0);
-}
-END_TEST
-
 static char lab_name[64], ns_name[64];
 
 START_TEST(record_create_undo_leaves_nothing)
@@ -601,7 +585,6 @@ Suite *suite_lab(void)
     tcase_add_test(tc, an_open_lab_dir_is_not_trusted);
     tcase_add_test(tc, the_lab_dir_is_made_for_the_lab);
     tcase_add_test(tc, proc_stop_stops_only_the_one_described);
-    tcase_add_test(tc, subcommand_and_rest);
     suite_add_tcase(s, tc);
     TCase *root = tcase_create("lab (root)");
     tcase_add_test(root, record_create_undo_leaves_nothing);

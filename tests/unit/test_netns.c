@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../04-netns-veth/ipnetns.h"
+#include "../../common/narrate.h"
 #include "../../common/netns.h"
 #include "suites.h"
 
@@ -170,6 +172,42 @@ START_TEST(users_finds_a_process_inside_but_never_ourselves)
 }
 END_TEST
 
+/* Stage 04's lesson: pinned as ip netns add pins, written down in the lab's state,
+ * and the caller never leaves its own namespace (the unshare runs in a thread). */
+START_TEST(lesson_add_records_and_pins_from_a_thread)
+{
+    struct labstage st = {.stage = "test-ipnetns", .prog = "test", .who = "test"};
+    char lab[64];
+    struct stat before, after;
+    uint64_t ino;
+    struct nl nl;
+    struct nl_link lo;
+    unique();
+    narrate_init("test", true);
+    snprintf(lab, sizeof(lab), "nslab-unit-lab-%d", (int)getpid());
+    ck_assert_int_ge(lab_open(&st.lab, st.stage, lab), 0);
+    ck_assert_int_eq(stat("/proc/thread-self/ns/net", &before), 0);
+    ck_assert_int_eq(ipnetns_add(&st, name), 0);
+    ck_assert_int_eq(stat("/proc/thread-self/ns/net", &after), 0);
+    ck_assert(before.st_ino == after.st_ino);
+    ck_assert_int_eq(netns_inode(name, &ino), 0);
+    ck_assert_int_eq(st.lab.n, 1);
+    ck_assert(st.lab.obj[0].id == ino && st.lab.obj[0].id2 != 0);
+    ck_assert_int_eq(lab_netns_check(&st.lab, name), 0);
+    /* taken: refused, named as the command, and not recorded twice */
+    ck_assert_int_eq(ipnetns_add(&st, name), -EEXIST);
+    ck_assert_int_eq(st.lab.n, 1);
+    ck_assert(strstr(st.fail.shell, "ip netns add ") == st.fail.shell);
+    /* ip -n NAME: a socket that talks to the new namespace, which has only lo */
+    ck_assert_int_eq(ipnetns_rtnl(&st, name, &nl), 0);
+    ck_assert_int_eq(nl_link_get(&nl, "lo", &lo), 0);
+    ck_assert_int_eq(nl_link_get(&nl, "eth0", &lo), -ENODEV);
+    nl_close(&nl);
+    cleanup();
+    lab_remove_state(&st.lab);
+}
+END_TEST
+
 Suite *suite_netns(void)
 {
     Suite *s = suite_create("netns");
@@ -183,6 +221,7 @@ Suite *suite_netns(void)
     tcase_add_test(root, a_half_made_namespace_is_not_a_namespace);
     tcase_add_test(root, users_finds_a_process_inside_but_never_ourselves);
     tcase_add_test(root, spawn_returns_at_exec_and_wait_reaps);
-    unit_add_root_tcase(s, root, 6);
+    tcase_add_test(root, lesson_add_records_and_pins_from_a_thread);
+    unit_add_root_tcase(s, root, 7);
     return s;
 }

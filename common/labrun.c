@@ -1,0 +1,202 @@
+/* labrun.c - up, down, show and exec of a network stage, each in the right state. */
+#define _GNU_SOURCE
+#include "labrun.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "narrate.h"
+#include "netns.h"
+#include "nlshow.h"
+#include "spawn.h"
+
+/* Opens the lab named host for the stage: 0 down, 1 up (or half up), or a failure
+ * (another stage's lab: "pick another --host-ns"). */
+static int lab_state(struct labstage *s, const char *host)
+{
+    char shell[200];
+    int state = lab_open(&s->lab, s->stage, host);
+    if (state == -EBUSY) {
+        snprintf(shell, sizeof(shell), "%s: another stage's lab", s->lab.path);
+        labstage_fail(s, state, NULL, shell, "pick another --host-ns");
+        s->fail.err = 0; /* the message says it all */
+        return state;
+    }
+    if (state < 0) {
+        snprintf(shell, sizeof(shell), "reading %s", s->lab.path);
+        /* lab.why: the bad line and what is wrong with it, or the path not trusted. */
+        return labstage_fail(s, state, NULL, shell, s->lab.why[0] ? "%s" : NULL, s->lab.why);
+    }
+    return state;
+}
+
+/* Takes the machine-wide lock for up and down and reads the state again under it. */
+static int lab_state_locked(struct labstage *s, const char *host)
+{
+    int r = lab_lock(&s->lab);
+    if (r < 0)
+        return labstage_fail(s, r, NULL, "flock " LAB_STATE_DIR, s->lab.why[0] ? "%s" : NULL,
+                             s->lab.why);
+    /* lab_open starts afresh: keep the lock's fd across it. */
+    int fd = s->lab.lock_fd;
+    r = lab_state(s, host);
+    s->lab.lock_fd = fd;
+    return r;
+}
+
+/* The lab must be up, and the namespaces in names[] still its own, before show or
+ * exec.  -ENOENT (not up) or -ESTALE (half up), with the advice in the hint. */
+static int require_up(struct labstage *s, int state, const char *const names[], int n)
+{
+    char shell[160];
+    if (state == 0) {
+        snprintf(shell, sizeof(shell), "%s is not up", names[0]);
+        labstage_fail(s, -ENOENT, NULL, shell, "run '%s up' first", s->prog);
+        s->fail.err = 0;
+        return -ENOENT;
+    }
+    for (int i = 0; i < n; i++)
+        if (lab_netns_check(&s->lab, names[i]) < 0) {
+            snprintf(shell, sizeof(shell), "%s is only half up: namespace %s is missing", names[0],
+                     names[i]);
+            labstage_fail(s, -ESTALE, NULL, shell, "run '%s down', then up", s->prog);
+            s->fail.err = 0;
+            return -ESTALE;
+        }
+    return 0;
+}
+
+int labrun_exec(struct labstage *s, const char *ns, char **cmd)
+{
+    char shell[256] = "";
+    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", ns);
+    for (int i = 0; cmd[i] && n > 0 && (size_t)n < sizeof(shell); i++)
+        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", cmd[i]);
+    narrate_op(shell, "fork, setns(%s), unshare(CLONE_NEWNS), mount sysfs /sys, execvp(%s)", ns,
+               cmd[0]);
+    int status, r = netns_exec(ns, cmd, &status);
+    if (r < 0) {
+        labstage_fail(s, r, NULL, shell, NULL);
+        s->fail.hint[0] = '\0';
+        /* A command that is not there: 127, as a shell says. */
+        s->fail.status = r == -ENOENT ? 127 : EXIT_RUNTIME;
+        return r;
+    }
+    return spawn_exit_code(status);
+}
+
+int labrun_show_ns(struct labstage *s, const char *ns, const char *title)
+{
+    char shell[160];
+    struct nl nl;
+    int back, r;
+    snprintf(shell, sizeof(shell), "ip -n %s link/addr/route show", ns);
+    /* A socket opened inside the namespace talks to it for life (see 04's ipnetns.c). */
+    if ((r = netns_enter(ns, &back)) < 0)
+        return labstage_fail(s, r, NULL, shell, NULL);
+    r = nl_open(&nl);
+    int rl = netns_leave(back);
+    if (r == 0 && rl < 0)
+        nl_close(&nl);
+    if (r < 0 || rl < 0)
+        return labstage_fail(s, r < 0 ? r : rl, NULL, shell, NULL);
+    printf("%s%s:\n", ns, title);
+    fflush(stdout);
+    r = nlshow_ns(&nl, stdout);
+    nl_close(&nl);
+    return r < 0 ? labstage_fail(s, r, NULL, shell, NULL) : 0;
+}
+
+int labrun_down(struct labstage *s, void (*report)(const struct labfail *))
+{
+    if (s->pending > 0) {
+        int st;
+        netns_wait(s->pending, NULL, &st);
+        s->pending = 0;
+    }
+    struct lab *lab = &s->lab;
+    char shell[160];
+    int failed = 0, kept = 0;
+    struct labfail f = {.status = EXIT_RUNTIME};
+    /* Two passes, newest first: the processes, then the rest.  A process keeps its
+     * namespace alive, and with it the links there, so it goes first. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = lab->n - 1; i >= 0; i--) {
+            if ((int)lab->obj[i].kind == -1 || (pass == 0) != (lab->obj[i].kind == LAB_PROC))
+                continue;
+            int r = lab_undo(lab, i, shell, sizeof(shell));
+            if (r == -ESTALE) {
+                /* Replaced by someone else's: not ours to delete, nor to remember. */
+                f.err = ESTALE;
+                snprintf(f.shell, sizeof(f.shell), "%s", shell);
+                snprintf(f.hint, sizeof(f.hint), "not the namespace %s created: left alone",
+                         s->who);
+                if (report)
+                    report(&f);
+                failed = 1;
+                lab->obj[i].kind = -1;
+            } else if (r < 0) {
+                f.err = -r;
+                snprintf(f.shell, sizeof(f.shell), "%s", shell);
+                f.hint[0] = '\0';
+                if (report)
+                    report(&f);
+                failed = 1;
+            } else {
+                lab->obj[i].kind = -1;
+            }
+        }
+    for (int i = 0; i < lab->n; i++)
+        if ((int)lab->obj[i].kind != -1)
+            lab->obj[kept++] = lab->obj[i];
+    lab->n = kept;
+    int r = kept ? lab_save(lab) : lab_remove_state(lab);
+    if (r < 0) {
+        f.err = -r;
+        snprintf(f.shell, sizeof(f.shell), "updating %s", lab->path);
+        f.hint[0] = '\0';
+        if (report)
+            report(&f);
+        failed = 1;
+    }
+    return failed;
+}
+
+int labrun(struct labstage *s, enum labsub which, const char *host, const struct labrun_ops *ops,
+           const char *exec_ns, char **cmd)
+{
+    int r, state = lab_state(s, host);
+    if (state < 0)
+        return state;
+    if (which == LABSUB_EXEC || which == LABSUB_SHOW) {
+        if ((r = require_up(s, state, ops->names, ops->n)) < 0)
+            return r;
+        return which == LABSUB_SHOW ? ops->show() : labrun_exec(s, exec_ns, cmd);
+    }
+
+    /* up and down change the machine: one at a time, and state read under the lock. */
+    if ((state = lab_state_locked(s, host)) < 0)
+        return state;
+    if (which == LABSUB_DOWN) {
+        if (state == 0) {
+            narrate_note("%s is not up (no %s): nothing to remove", host, s->lab.path);
+            return 0;
+        }
+        return labrun_down(s, labstage_print);
+    }
+    if (state > 0) {
+        labstage_fail(s, -EEXIST, NULL, "", "run '%s down' first", s->prog);
+        snprintf(s->fail.shell, sizeof(s->fail.shell), "%s is already up (%s lists what it made)",
+                 host, s->lab.path);
+        s->fail.err = 0; /* no strerror: the line says it all */
+        return -EEXIST;
+    }
+    /* A failed up has undone what it made: nothing more to do than say why. */
+    if ((r = ops->up()) < 0)
+        return r;
+    lab_unlock(&s->lab);
+    fflush(stdout);
+    return which == LABSUB_UP ? 0 : ops->demo();
+}

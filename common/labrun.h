@@ -1,0 +1,44 @@
+/* labrun.h - a network stage's subcommands: up, down, show, exec and the demo.
+ *
+ * Stages 04 and 05 answer the same subcommands on a lab (lab.h) in the same way:
+ * show and exec need the lab up and still their own; up refuses a lab that is up;
+ * down undoes the state file, newest first, also after a killed up.  up and down hold
+ * the machine-wide lock.  The stage gives what only it knows (how to build its lab,
+ * how to show it, its demo); labrun calls each in the right state.
+ */
+#ifndef NSLAB_LABRUN_H
+#define NSLAB_LABRUN_H
+
+#include "args.h"
+#include "labstage.h"
+
+/* What a stage does for each subcommand.  Each returns 0, or a failure (< 0) with
+ * s->fail filled in.  up undoes what it made before it returns a failure (its own
+ * `goto undo`, calling labrun_down), so that a failed up changes nothing. */
+struct labrun_ops {
+    int (*up)(void);          /* builds the lab */
+    int (*show)(void);        /* prints it */
+    int (*demo)(void);        /* after up: shows it at work, then down; exit status */
+    const char *const *names; /* the lab's namespaces, checked before show and exec */
+    int n;
+};
+
+/* The subcommand which (args_labsub) on the lab named host: exec runs cmd in exec_ns.
+ * Returns the exit status, or a failure (< 0, s->fail filled in) for the stage's main
+ * to die with. */
+int labrun(struct labstage *s, enum labsub which, const char *host, const struct labrun_ops *ops,
+           const char *exec_ns, char **cmd);
+
+/* Undoes everything the state file lists, newest first; keeps (and saves) what could
+ * not be undone.  report (may be NULL) gets each failure.  0, or 1 when any failed. */
+int labrun_down(struct labstage *s, void (*report)(const struct labfail *));
+
+/* ip netns exec NS CMD...: narrated; the exit status a shell would give (128+N for a
+ * signal, 127 for a command that is not there), or a failure (< 0). */
+int labrun_exec(struct labstage *s, const char *ns, char **cmd);
+
+/* For show: prints "<ns><title>:" and the namespace's links, addresses and routes as
+ * ip prints them (nlshow_ns). */
+int labrun_show_ns(struct labstage *s, const char *ns, const char *title);
+
+#endif
