@@ -66,9 +66,9 @@ int ipnetns_add(struct labstage *s, const char *name)
     if (netns_path(name, path, sizeof(path)) < 0)
         return labstage_fail(s, -ENAMETOOLONG, NULL, shell, NULL);
     narrate_op(shell,
-               "unshare(CLONE_NEWNET) in a thread, mount(MS_BIND) of it on %s (after mkdir, "
-               "mount(MS_SHARED), open(O_EXCL))",
-               path);
+               "mkdir(" NETNS_RUN_DIR "), mount(\"" NETNS_RUN_DIR "\", MS_SHARED|MS_REC), "
+               "open(O_CREAT|O_EXCL) %s, unshare(CLONE_NEWNET) in a thread, mount --bind on %s",
+               path, path);
 
     /* Written down before it exists: if we are killed in between, down still knows. */
     if ((i = lab_record(&s->lab, LAB_NETNS, name, NULL)) < 0)

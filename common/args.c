@@ -12,15 +12,15 @@
 
 #include "lab.h"
 
-int args_command(int argc, char *argv[], int optind, char **dflt, char ***cmd)
+int args_command(int argc, char *argv[], int first, char **dflt, char ***cmd)
 {
-    if (optind < argc) {
-        *cmd = &argv[optind];
+    if (first < argc) {
+        *cmd = &argv[first];
         return 0;
     }
     /* getopt skips a "--" it meets; if that was the last word, the user asked for a
      * command and gave none, which is a mistake, not a request for the default. */
-    if (optind > 1 && strcmp(argv[optind - 1], "--") == 0)
+    if (first > 1 && strcmp(argv[first - 1], "--") == 0)
         return -EINVAL;
     *cmd = dflt;
     return 0;

@@ -9,11 +9,11 @@
 
 #include "validate.h"
 
-/* The command to run inside, from argv[optind..]: what follows "--", or the first
+/* The command to run inside, from argv[first..]: what follows "--", or the first
  * non-option word.  With nothing there, *cmd is dflt (the article's /bin/bash).
  * -EINVAL when "--" was given with nothing after it.  getopt must have been run
  * with a leading '+' so it stopped at the command instead of reading its options. */
-int args_command(int argc, char *argv[], int optind, char **dflt, char ***cmd);
+int args_command(int argc, char *argv[], int first, char **dflt, char ***cmd);
 
 /* Writes prefix and the words of cmd, separated by spaces, into buf (for narration);
  * "..." ends a line that does not fit.  Returns 0, or -ENOSPC when it was cut. */

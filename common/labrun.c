@@ -92,7 +92,7 @@ int labrun_show_ns(struct labstage *s, const char *ns, const char *title)
     char shell[160];
     struct nl nl;
     int back, r;
-    snprintf(shell, sizeof(shell), "ip -n %s link/addr/route show", ns);
+    snprintf(shell, sizeof(shell), "ip -n %s link; ip -n %s addr; ip -n %s route", ns, ns, ns);
     /* A socket opened inside the namespace talks to it for life (see 04's ipnetns.c). */
     if ((r = netns_enter(ns, &back)) < 0)
         return labstage_fail(s, r, NULL, shell, NULL);
@@ -102,6 +102,12 @@ int labrun_show_ns(struct labstage *s, const char *ns, const char *title)
         nl_close(&nl);
     if (r < 0 || rl < 0)
         return labstage_fail(s, r < 0 ? r : rl, NULL, shell, NULL);
+    /* Three dumps (NLM_F_DUMP) on one socket in the namespace: what `ip -n NS -br link`,
+     * `ip -n NS -br -4 addr` and `ip -n NS route` ask for. */
+    narrate_op(shell,
+               "setns(%s), socket(AF_NETLINK, NETLINK_ROUTE), setns back; RTM_GETLINK, "
+               "RTM_GETADDR, RTM_GETROUTE dumps",
+               ns);
     printf("%s%s:\n", ns, title);
     fflush(stdout);
     r = nlshow_ns(&nl, stdout);

@@ -41,7 +41,13 @@ setup() {
   run make -C "$tree" -s clean all CC=clang
   assert_success
   refute_output --partial "warning"
-  for src in "$tree"/[0-9][0-9]-*/*.c; do
-    [ -x "${src%.c}" ]
+  # each stage's program is NN-name/name, built from NN-name/name.c (further .c files
+  # there are lesson files linked into it)
+  local dir n=0
+  for dir in "$tree"/[0-9][0-9]-*/; do
+    dir=${dir%/}
+    [ -x "$dir/${dir##*/[0-9][0-9]-}" ]
+    n=$((n + 1))
   done
+  [ "$n" -eq 5 ]
 }

@@ -56,6 +56,7 @@ kill\(([0-9]+), (SIG[A-Z0-9]+)\)	^kill\({1}, {2}\)
 (RTM_[A-Z]+)	^(sendto|sendmsg)\(.* nl={1}( |$)
 (DHCP(DISCOVER|REQUEST|DECLINE|RELEASE|INFORM))	^(sendto|sendmsg)\(.* dhcp={1}( |$)
 (DHCP(OFFER|ACK|NAK))	^(recvfrom|recvmsg|read)\(.* dhcp={1}( |$)
+(^|[^[:alnum:]_])open\(	^open(at)?\(
 (^|[^[:alnum:]_])([a-z_][a-z0-9_]*)\(	^{2}\(
 EOF
 )

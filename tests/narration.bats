@@ -142,7 +142,7 @@ narrated() {
   l5=$(unique_name bl)
   n5=$(unique_name bn)
   check 05-bridge-dhcp/bridge-dhcp --host-ns "$h5" --lan-ns "$l5" --ns "$n5"
-  for m in "type bridge" "execvp(dnsmasq)" DHCPDISCOVER DHCPOFFER DHCPREQUEST DHCPACK RTM_NEWROUTE "kill("; do
+  for m in "type bridge" "execvp(dnsmasq)" DHCPDISCOVER DHCPOFFER DHCPREQUEST DHCPACK RTM_NEWROUTE "pidfd_send_signal("; do
     narrated "$m"
   done
 }
