@@ -57,11 +57,46 @@ static void *pin_thread(void *path)
     return NULL;
 }
 
+int ipnetns_pin(const char *name)
+{
+    char path[256];
+    void *err;
+    int r, fd;
+    if ((r = netns_path(name, path, sizeof(path))) < 0)
+        return r;
+
+    /* /run/netns must be a mount point of its own, and shared: a namespace mounted
+     * there later then appears in every mount namespace made since (an `ip netns exec`
+     * shell), and its unmount reaches them all, so it can die.  The first time the
+     * directory is no mount point yet (EINVAL): bind-mount it on itself, and again. */
+    if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    for (int bound = 0;; bound = 1) {
+        if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+            break;
+        if (errno != EINVAL || bound ||
+            mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+            return -errno;
+    }
+
+    /* The mount point: an empty file, mode 0.  O_EXCL: if the name is taken, it is
+     * not ours, and we must not mount over someone else's namespace. */
+    if ((fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)) < 0)
+        return -errno;
+    close(fd);
+
+    /* The thread is joined at once: its namespace must be mounted before we go on. */
+    pthread_t t;
+    if ((r = -pthread_create(&t, NULL, pin_thread, path)) < 0 || (r = -pthread_join(t, &err)) < 0 ||
+        (r = -(int)(long)err) < 0)
+        unlink(path);
+    return r;
+}
+
 int ipnetns_add(struct labstage *s, const char *name)
 {
     char path[256], shell[128];
-    void *err;
-    int i, r, fd;
+    int i, r;
     snprintf(shell, sizeof(shell), "ip netns add %s", name);
     if (netns_path(name, path, sizeof(path)) < 0)
         return labstage_fail(s, -ENAMETOOLONG, NULL, shell, NULL);
@@ -73,38 +108,12 @@ int ipnetns_add(struct labstage *s, const char *name)
     /* Written down before it exists: if we are killed in between, down still knows. */
     if ((i = lab_record(&s->lab, LAB_NETNS, name, NULL)) < 0)
         return labstage_fail(s, i, NULL, shell, NULL);
-
-    /* /run/netns must be a mount point of its own, and shared: a namespace mounted
-     * there later then appears in every mount namespace made since (an `ip netns exec`
-     * shell), and its unmount reaches them all, so it can die.  The first time the
-     * directory is no mount point yet (EINVAL): bind-mount it on itself, and again. */
-    if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST) {
-        r = -errno;
-        goto forget;
+    if ((r = ipnetns_pin(name)) < 0) {
+        lab_forget_last(&s->lab);
+        if (r == -EEXIST)
+            return labstage_fail(s, r, NULL, shell, "it is not ours: %s did not create it", s->who);
+        return labstage_fail(s, r, NULL, shell, NULL);
     }
-    for (int bound = 0;; bound = 1) {
-        if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
-            break;
-        if (errno != EINVAL || bound ||
-            mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0) {
-            r = -errno;
-            goto forget;
-        }
-    }
-
-    /* The mount point: an empty file, mode 0.  O_EXCL: if the name is taken, it is
-     * not ours, and we must not mount over someone else's namespace. */
-    if ((fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)) < 0) {
-        r = -errno;
-        goto forget;
-    }
-    close(fd);
-
-    /* The thread is joined at once: its namespace must be mounted before we go on. */
-    pthread_t t;
-    if ((r = -pthread_create(&t, NULL, pin_thread, path)) < 0 || (r = -pthread_join(t, &err)) < 0 ||
-        (r = -(int)(long)err) < 0)
-        goto unlink;
 
     /* Its identity, so that down never deletes a namespace someone else made since:
      * the inode (what `ip netns identify` compares) and the cookie (never reused). */
@@ -113,14 +122,6 @@ int ipnetns_add(struct labstage *s, const char *name)
         (r = lab_confirm(&s->lab, i, ino, cookie)) < 0)
         return labstage_fail(s, r, NULL, shell, NULL);
     return 0;
-
-unlink:
-    unlink(path);
-forget:
-    lab_forget_last(&s->lab);
-    if (r == -EEXIST)
-        return labstage_fail(s, r, NULL, shell, "it is not ours: %s did not create it", s->who);
-    return labstage_fail(s, r, NULL, shell, NULL);
 }
 
 int ipnetns_rtnl(struct labstage *s, const char *name, struct nl *nl)

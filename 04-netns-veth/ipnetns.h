@@ -16,6 +16,11 @@
  * the lab did not make: -EEXIST ("ip netns add NAME"). */
 int ipnetns_check_free(struct labstage *s, const char *const names[], int n);
 
+/* The steps of ip netns add NAME, unnarrated and unrecorded: /run/netns made a shared
+ * mount point, the empty file /run/netns/NAME (O_EXCL: -EEXIST when taken), and a
+ * thread's new namespace bind-mounted on it.  0 or -errno; on failure nothing is left. */
+int ipnetns_pin(const char *name);
+
 /* ip netns add NAME: a new network namespace, kept alive with nobody in it by a bind
  * mount on /run/netns/NAME.  The calling thread never leaves its own namespace. */
 int ipnetns_add(struct labstage *s, const char *name);

@@ -49,11 +49,4 @@ int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t 
  * when there is no pid file, -ESRCH when the process is gone or is something else. */
 int dnsmasq_pid(const char *dir, pid_t *pid);
 
-/* Stops the dnsmasq of dir (SIGTERM, then waits for it to go, up to about a second,
- * then SIGKILL) and removes its pid file.  The process is held by a pidfd from the
- * first check on, and checked again (still dnsmasq, still alive) before each signal:
- * a zombie is gone already, and a pid that became something else is left alone.
- * 0 when stopped or already gone. */
-int dnsmasq_stop(const char *dir);
-
 #endif

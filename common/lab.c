@@ -304,11 +304,6 @@ static int open_trusted(int at, const char *name, const char *path, char *why, s
     return fd;
 }
 
-int lab_trusted_dir(const char *path, char *why, size_t size)
-{
-    return open_trusted(AT_FDCWD, path, path, why, size);
-}
-
 /* The lab's state directory (made first when create is set). */
 static int open_state_dir(const struct lab *lab, bool create, char *why, size_t size)
 {
@@ -516,29 +511,6 @@ int lab_confirm(struct lab *lab, int i, uint64_t id, uint64_t id2)
     lab->obj[i].id = id;
     lab->obj[i].id2 = id2;
     return lab_save(lab);
-}
-
-int lab_netns_add(struct lab *lab, const char *name)
-{
-    char path[256];
-    int r, i;
-    uint64_t ino, cookie;
-    if (!netns_name_ok(name))
-        return -EINVAL;
-    if ((r = netns_path(name, path, sizeof(path))) < 0)
-        return r;
-    /* Taken: someone else's namespace (or a leftover of another lab); hands off. */
-    if (access(path, F_OK) == 0)
-        return -EEXIST;
-    if ((i = lab_record(lab, LAB_NETNS, name, NULL)) < 0)
-        return i;
-    if ((r = netns_add(name)) < 0) {
-        lab_forget_last(lab);
-        return r;
-    }
-    if ((r = netns_inode(name, &ino)) < 0 || (r = netns_cookie(name, &cookie)) < 0)
-        return r;
-    return lab_confirm(lab, i, ino, cookie);
 }
 
 int lab_netns_check(const struct lab *lab, const char *name)

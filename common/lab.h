@@ -96,12 +96,6 @@ int lab_open_at(struct lab *lab, const char *dir, const char *owner, const char 
  * lab->line and lab->why set, and nothing of the file kept (lab->n is 0). */
 int lab_read_state(struct lab *lab, FILE *f, char *owner, size_t size);
 
-/* Opens directory path when we may trust what is in it: not a symbolic link (-ELOOP),
- * a directory (-ENOTDIR), our euid's or root's, not writable by group or others
- * (-EPERM).  Returns an O_DIRECTORY fd, or -errno with the reason, naming path, in
- * why (may be NULL). */
-int lab_trusted_dir(const char *path, char *why, size_t size);
-
 /* Serializes `up` and `down` of all labs on the machine (flock on /run/nslab, made
  * first if missing): two of them at once could each find a name free and race for it.
  * -EPERM or -ELOOP (lab->why says why) when the directory is not ours alone. */
@@ -154,10 +148,6 @@ int lab_proc_check(pid_t pid, const char *comm, uint64_t start);
  * it is still there.  1 when it stopped it, 0 when there was nothing to stop (gone, a
  * zombie, or another process), -errno. */
 int lab_proc_stop(pid_t pid, const char *comm, uint64_t start, uint64_t netns_ino);
-
-/* ip netns add NAME for the lab: -EEXIST (and nothing recorded) when /run/netns/NAME
- * is already there, since then it is not ours. */
-int lab_netns_add(struct lab *lab, const char *name);
 
 /* Is the lab's namespace NAME still the one it created (same inode and cookie)?  0 yes;
  * -ENOENT gone; -ESTALE replaced by someone else's, or not the lab's; -EINVAL for a

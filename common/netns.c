@@ -34,63 +34,6 @@ int netns_path(const char *name, char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-/* /run/netns must be a shared mount point: then a namespace mounted there later is
- * also seen by every mount namespace made since (an `ip netns exec` shell, say).
- * Mark it shared; the first time it is not yet a mount point (EINVAL), so make it
- * one by bind-mounting it on itself, and mark again - iproute2's own loop. */
-static int make_run_dir(void)
-{
-    if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    for (int bound = 0;; bound = 1) {
-        if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
-            return 0;
-        if (errno != EINVAL || bound)
-            return -errno;
-        if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
-            return -errno;
-    }
-}
-
-int netns_add(const char *name)
-{
-    char path[256];
-    int r, fd, back;
-
-    if ((r = netns_path(name, path, sizeof(path))) < 0)
-        return r;
-    if ((r = make_run_dir()) < 0)
-        return r;
-    /* The mount point: an empty file, mode 0 (the bind mount gives it its meaning). */
-    if ((fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0)) < 0)
-        return -errno;
-    close(fd);
-    /* Remember where we are, to come back after unshare() moved us. */
-    if ((back = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
-        r = -errno;
-        goto undo_file;
-    }
-    /* A new, empty network namespace (only lo, down), with us inside. */
-    if (unshare(CLONE_NEWNET) < 0) {
-        r = -errno;
-        close(back);
-        goto undo_file;
-    }
-    /* Pin it: this mount is what keeps it alive once nobody is inside. */
-    r = mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0 ? -errno : 0;
-    int rb = setns(back, CLONE_NEWNET) < 0 ? -errno : 0;
-    close(back);
-    if (r == 0 && rb < 0) {
-        umount2(path, MNT_DETACH);
-        r = rb;
-    }
-    if (r == 0)
-        return 0;
-undo_file:
-    unlink(path);
-    return r;
-}
-
 int netns_del(const char *name)
 {
     char path[256];

@@ -21,16 +21,6 @@
 /* "/run/netns/NAME" into buf; -ENAMETOOLONG when it does not fit. */
 int netns_path(const char *name, char *buf, size_t size);
 
-/* ip netns add NAME, for lab_netns_add (lab.c).  Stage 04 writes the same steps out
- * in its lesson (04-netns-veth/ipnetns.c), which both network stages call; this copy
- * goes once lab.c no longer calls it.
- * Makes /run/netns a shared mount point (bind-mounted on itself
- * the first time), so that namespaces added later propagate to every mount namespace
- * that copied it; creates the empty file /run/netns/NAME (O_EXCL: -EEXIST when taken);
- * then, in a new network namespace, bind-mounts /proc/thread-self/ns/net onto it and
- * returns to the caller's namespace.  On failure nothing is left behind. */
-int netns_add(const char *name);
-
 /* ip netns del NAME: detaches the bind mount (the namespace dies with its last user)
  * and removes the file.  -ENOENT when there is no such namespace. */
 int netns_del(const char *name);

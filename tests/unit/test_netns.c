@@ -42,8 +42,8 @@ START_TEST(add_makes_what_ip_netns_list_sees)
     uint64_t ino, mine;
     struct stat st;
     unique();
-    ck_assert_int_eq(netns_add(name), 0);
-    ck_assert_int_eq(netns_add(name), -EEXIST);
+    ck_assert_int_eq(ipnetns_pin(name), 0);
+    ck_assert_int_eq(ipnetns_pin(name), -EEXIST);
     ck_assert_int_eq(netns_inode(name, &ino), 0);
     ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
     mine = st.st_ino;
@@ -64,7 +64,7 @@ START_TEST(enter_and_leave)
     uint64_t ino;
     int back;
     unique();
-    ck_assert_int_eq(netns_add(name), 0);
+    ck_assert_int_eq(ipnetns_pin(name), 0);
     ck_assert_int_eq(netns_inode(name, &ino), 0);
     stat("/proc/thread-self/ns/net", &before);
     ck_assert_int_eq(netns_enter(name, &back), 0);
@@ -82,7 +82,7 @@ START_TEST(exec_runs_inside_with_its_own_sys)
 {
     int status;
     unique();
-    ck_assert_int_eq(netns_add(name), 0);
+    ck_assert_int_eq(ipnetns_pin(name), 0);
     /* Only lo in a new namespace, in ip's view and in /sys/class/net. */
     char *cmd[] = {"sh", "-c", "test \"$(ls /sys/class/net)\" = lo && exit 7", NULL};
     int r = netns_exec(name, cmd, &status);
@@ -102,7 +102,7 @@ START_TEST(spawn_returns_at_exec_and_wait_reaps)
     int status, fds[2];
     pid_t pid;
     unique();
-    ck_assert_int_eq(netns_add(name), 0);
+    ck_assert_int_eq(ipnetns_pin(name), 0);
     ck_assert_int_eq(pipe(fds), 0);
     /* The command blocks until we write: spawn must have returned before it ends. */
     char arg[32];
