@@ -227,7 +227,7 @@ veth1"
   run --separate-stderr "$NV" "${OPTS[@]}" up
   assert_success
   mapfile -t nar <<<"$stderr"
-  [[ ${nar[0]} =~ ^\[netns-veth\]\ unshare\(CLONE_NEWNET\).*\ +~\ ip\ netns\ add\ $H$ ]]
+  [[ ${nar[0]} =~ ^\[netns-veth\]\ mkdir\(/run/netns\).*unshare\(CLONE_NEWNET\).*\ +~\ ip\ netns\ add\ $H$ ]]
   [[ ${nar[1]} =~ ~\ ip\ netns\ add\ $N$ ]]
   local s
   s=$(printf '%s\n' "${nar[@]}")
