@@ -101,13 +101,13 @@ mkdir -p "$dir"
 cleanup() { [ -n "$keep" ] || rm -rf "$dir"; }
 trap cleanup EXIT
 
-# Every system call (a narration may name any); -f: the stage's children too; -yy:
-# paths and socket kinds for descriptors; -x: byte strings in hex, so the netlink and
-# DHCP payloads can be decoded below; -s: whole.
-rc=0
 # A SANITIZE=1 build: LeakSanitizer cannot work under ptrace and would fail the stage
 # at exit; AddressSanitizer and UBSan still check everything else.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+rc=0
+# Every system call (a narration may name any); -f: the stage's children too; -yy:
+# paths and socket kinds for descriptors; -x: byte strings in hex, so the netlink and
+# DHCP payloads can be decoded below; -s: whole.
 strace -f -qq -e signal=none -yy -x -s 4096 -o "$dir/strace" \
   "$@" >"$dir/stdout" 2>"$dir/narration" || rc=$?
 if [ "$rc" != 0 ]; then
