@@ -32,11 +32,11 @@ if [ "$max_userns" = 0 ]; then
 fi
 # Ubuntu 23.10+: an ordinary program still gets a user namespace, but no capabilities in
 # it, unless an AppArmor profile grants it "userns"; make allow-userns installs the
-# course's, which names this checkout's five programs by their real paths.
-aa_profile=/etc/apparmor.d/nslab-userns
+# course's, a file of this checkout's own that names its five programs by their paths.
 aa_allowed=0
 if [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
-  if grep -qF "\"$(pwd -P)/01-pid-ns/pid-ns\"" "$aa_profile" 2>/dev/null; then
+  aa_profile=$(scripts/apparmor/allow-userns.sh file "$(pwd -P)" 2>/dev/null)
+  if [ -n "$aa_profile" ] && grep -qF "\"$(pwd -P)/01-pid-ns/pid-ns\"" "$aa_profile" 2>/dev/null; then
     note "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1), and $aa_profile lets this checkout's programs have them: fine (other programs, unshare among them, stay restricted)"
     aa_allowed=1
   else

@@ -40,17 +40,18 @@ parse() { # FILE
 }
 
 @test "the profile grants userns to each stage program, by this checkout's real path" {
-  local root dir count=0
+  local root dir name id count=0
   root=$(cd "$NSLAB_ROOT" && pwd -P)
   run "$GEN" profile "$root"
   assert_success
   assert_line --index 0 --partial "# nslab-userns - AppArmor profile"
   assert_line "abi <abi/4.0>,"
   assert_line "include <tunables/global>"
+  id=$(printf '%s' "$root" | sha256sum | cut -c1-8)
   for dir in "$NSLAB_ROOT"/[0-9][0-9]-*/; do
     dir=$(basename "$dir")
     name=${dir#[0-9][0-9]-}
-    assert_line "profile nslab-$name \"$root/$dir/$name\" flags=(unconfined) {"
+    assert_line "profile nslab-$id-$name \"$root/$dir/$name\" flags=(unconfined) {"
     assert_line "  include if exists <local/nslab-$name>"
     count=$((count + 1))
   done
@@ -58,6 +59,22 @@ parse() { # FILE
   # one userns rule per program, and no placeholder left
   [ "$(grep -c '^  userns,$' <<<"$output")" = "$count" ]
   refute_output --partial "@ROOT@"
+  refute_output --partial "@ID@"
+  # where it is installed: a file of this checkout's own
+  run "$GEN" file "$root"
+  assert_output "/etc/apparmor.d/nslab-userns-$id"
+}
+
+@test "two checkouts get profiles and files of their own" {
+  run "$GEN" file /home/ada/nslab
+  local a=$output
+  run "$GEN" file /home/bob/nslab
+  [ "$a" != "$output" ]
+  # no profile name in common: loading one checkout's never replaces the other's
+  run comm -12 <("$GEN" profile /home/ada/nslab | grep -o '^profile [^ ]*' | sort) \
+    <("$GEN" profile /home/bob/nslab | grep -o '^profile [^ ]*' | sort)
+  assert_success
+  assert_output ""
 }
 
 @test "make builds the same profile into build/ for an administrator to read first" {
@@ -103,11 +120,11 @@ parse() { # FILE
   [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] ||
     nslab_skip "AppArmor is enabled here: this test would install and load the profile"
   local before
-  before=$(ls -l /etc/apparmor.d/nslab-userns 2>&1 || true)
+  before=$(ls -l /etc/apparmor.d/ 2>&1 || true)
   run make -s -C "$NSLAB_ROOT" allow-userns
   assert_failure
   assert_line --index 0 "allow-userns: AppArmor is not enabled in this kernel (/sys/module/apparmor/parameters/enabled is not Y): it restricts no user namespace here, nothing to allow"
-  [ "$(ls -l /etc/apparmor.d/nslab-userns 2>&1 || true)" = "$before" ]
+  [ "$(ls -l /etc/apparmor.d/ 2>&1 || true)" = "$before" ]
 }
 
 @test "make allow-userns as an ordinary user where AppArmor is on: one line naming sudo make allow-userns" {

@@ -78,19 +78,22 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
 
 @test "Ubuntu's AppArmor restriction with the course's profile installed for this checkout: fine" {
   [ -d /etc/apparmor.d ] || nslab_skip "needs /etc/apparmor.d: Debian's apparmor package (make deps)"
-  local profile="$BATS_TEST_TMPDIR/nslab-userns"
-  "$NSLAB_ROOT/scripts/apparmor/allow-userns.sh" profile "$(cd "$NSLAB_ROOT" && pwd -P)" >"$profile"
-  # the profile as make allow-userns installs it, in a private /etc/apparmor.d
+  local gen="$NSLAB_ROOT/scripts/apparmor/allow-userns.sh" profile="$BATS_TEST_TMPDIR/nslab-userns"
+  local root file
+  root=$(cd "$NSLAB_ROOT" && pwd -P)
+  file=$("$gen" file "$root")
+  "$gen" profile "$root" >"$profile"
+  # the profile where make allow-userns installs it, in a private /etc/apparmor.d
   run doctor_with_kernel_settings apparmor_restrict_unprivileged_userns=1 -- \
-    "mount -t tmpfs nslab-doc /etc/apparmor.d && cp '$profile' /etc/apparmor.d/nslab-userns"
-  # (not assert_success: a parallel run's lab under /run/nslab would be a problem too)
-  assert_line "doctor: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1), and /etc/apparmor.d/nslab-userns lets this checkout's programs have them: fine (other programs, unshare among them, stay restricted)"
-  refute_output --partial "EPERM"
-  refute_output --partial "rootless labs do not work"
-  # a profile made for another checkout does not count
-  "$NSLAB_ROOT/scripts/apparmor/allow-userns.sh" profile /opt/another-nslab >"$profile"
+    "mount -t tmpfs nslab-doc /etc/apparmor.d && cp '$profile' '$file'"
+  assert_success
+  assert_line "doctor: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1), and $file lets this checkout's programs have them: fine (other programs, unshare among them, stay restricted)"
+  assert_line "doctor: ready: every stage can run here"
+  # only this checkout's own profile counts: another checkout's, even in this
+  # checkout's file, does not
+  "$gen" profile /opt/another-nslab >"$profile"
   run doctor_with_kernel_settings apparmor_restrict_unprivileged_userns=1 -- \
-    "mount -t tmpfs nslab-doc /etc/apparmor.d && cp '$profile' /etc/apparmor.d/nslab-userns"
+    "mount -t tmpfs nslab-doc /etc/apparmor.d && cp '$profile' '$file'"
   assert_failure 1
   assert_line --partial "every rootless step fails with EPERM (whoever administers this machine runs, once, in this checkout: sudo make allow-userns)"
 }

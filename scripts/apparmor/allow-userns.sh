@@ -7,11 +7,11 @@
 # stage programs, with @ROOT@ for the checkout's path, which only this machine knows.
 #
 # Usage: allow-userns.sh profile ROOT   print the profile for the checkout at ROOT
-#        allow-userns.sh install        what `sudo make allow-userns` runs, once, as root:
-#                                       check, install into /etc/apparmor.d and load it
+#        allow-userns.sh file ROOT      print where install puts it
+#        allow-userns.sh install        what `sudo make allow-userns` runs, once, as root
+#                                       in each checkout: check, install, load
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-dest=/etc/apparmor.d/nslab-userns
 
 fail() {
   echo "allow-userns: $*" >&2
@@ -22,7 +22,7 @@ fail() {
 # variable, \ escapes and " ends it.  A checkout whose path holds one would grant the
 # permission to other files, or none: it is refused rather than escaped.
 print_profile() { # ROOT
-  local root=$1 line
+  local root=$1 line id
   case "$root" in
     /*) ;;
     *) fail "the checkout's path must be absolute: $root" ;;
@@ -31,15 +31,23 @@ print_profile() { # ROOT
     *[][*?{}^\"\\@]* | *[[:cntrl:]]*)
       fail "the checkout's path $root holds a character AppArmor reads as a pattern ([ ] * ? { } ^ \" \\ @ or a control character): move the checkout to a plain path such as /opt/nslab" ;;
   esac
+  id=$(checkout_id "$root")
   while IFS= read -r line; do
+    line=${line//@ID@/$id}
     # the replacement quoted: bash 5.2 would read an unquoted & in it as the match
     printf '%s\n' "${line//@ROOT@/"$root"}"
   done <"$here/nslab-userns.in"
 }
 
+# Eight hex digits of the path's SHA-256: names the checkout's file and profiles.
+checkout_id() { # ROOT
+  printf '%s' "$1" | sha256sum | cut -c1-8
+}
+
 install_profile() {
-  local root tmp
+  local root tmp dest
   root=$(cd "$here/../.." && pwd -P)
+  dest=/etc/apparmor.d/nslab-userns-$(checkout_id "$root")
   [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] ||
     fail "AppArmor is not enabled in this kernel (/sys/module/apparmor/parameters/enabled is not Y): it restricts no user namespace here, nothing to allow"
   [ "$(id -u)" = 0 ] ||
@@ -49,7 +57,8 @@ install_profile() {
   # Generated outside build/: a root-owned build/ would stop the checkout's owner
   # from building afterwards.
   tmp=$(mktemp /tmp/nslab-userns.XXXXXX) || fail "mktemp failed"
-  print_profile "$root" >"$tmp" || {
+  # a subshell: a refused path exits it, and the temporary file is still removed
+  (print_profile "$root") >"$tmp" || {
     rm -f "$tmp"
     exit 1
   }
@@ -73,6 +82,7 @@ install_profile() {
 
 case "${1:-}" in
   profile) [ $# = 2 ] || fail "usage: allow-userns.sh profile ROOT"; print_profile "$2" ;;
+  file) [ $# = 2 ] || fail "usage: allow-userns.sh file ROOT"; echo "/etc/apparmor.d/nslab-userns-$(checkout_id "$2")" ;;
   install) install_profile ;;
-  *) fail "usage: allow-userns.sh profile ROOT | install" ;;
+  *) fail "usage: allow-userns.sh profile ROOT | file ROOT | install" ;;
 esac
