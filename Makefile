@@ -54,12 +54,16 @@ REPLAY_BINS  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 # its own dnsmasq inside a lab namespace and must not get one on the host.
 # libclang-rt-14-dev holds clang 14's libFuzzer and sanitizer runtimes (make fuzz);
 # clang only recommends it, and deps installs no recommends.
+# apparmor gives apparmor_parser, which checks scripts/apparmor's profile without
+# loading it (tests/apparmor.bats).  Its postinst loads profiles only where the kernel
+# has AppArmor enabled, and enables its boot service without starting it (the service
+# is conditioned on AppArmor too): on a kernel without AppArmor it changes nothing.
 DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-dev \
         iproute2 procps iputils-ping dnsmasq-base util-linux \
         isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck strace \
-        libclang-rt-14-dev
+        libclang-rt-14-dev apparmor
 
-.PHONY: all help deps demo doctor exercise test test-unit fuzz lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
+.PHONY: all help deps allow-userns demo doctor exercise test test-unit fuzz lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
 
 all: $(STAGES)
 
@@ -71,6 +75,7 @@ help:
 	@echo "  sudo make run-NN   build and run stage NN (e.g. make run-01)"
 	@echo "  make               build every stage"
 	@echo "  sudo make deps     install the Debian packages the course needs"
+	@echo "  sudo make allow-userns  let the stages have user namespaces under Ubuntu's AppArmor restriction"
 	@echo "  sudo make exercise EX=N  check a tutorial exercise (EX=1.1 ...)"
 	@echo "  make doctor        say why a stage would fail on this machine, before it does"
 	@echo "  make fuzz          run every fuzz target with libFuzzer (FUZZ_SECONDS=10 each)"
@@ -82,7 +87,8 @@ help:
 	@echo "  Stages: $(STAGE_NUMS)"
 	@echo "  Options: SANITIZE=1 (ASan+UBSan build), CC=clang, NSLAB_STRICT=1 (a skipped test fails)"
 
-# Installs what is missing when root; otherwise prints the command that would.
+# Installs what is missing when root; otherwise names the missing packages and the
+# one command whoever administers the machine runs, once, for every user of it.
 deps:
 	@missing=""; \
 	for p in $(DEBS); do \
@@ -96,9 +102,20 @@ deps:
 	    || { echo "make deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
 	else \
 	  echo "make deps: missing Debian packages:$$missing" >&2; \
-	  echo "make deps: install them with: sudo apt-get install -y$$missing" >&2; \
+	  echo "make deps: whoever administers this machine installs them, once: sudo make deps" >&2; \
 	  exit 1; \
 	fi
+
+# Ubuntu 23.10+ (kernel.apparmor_restrict_unprivileged_userns = 1): once, as root,
+# installs and loads an AppArmor profile that grants the five stage programs of this
+# checkout the userns permission; refuses in one line without AppArmor or root.
+allow-userns:
+	@scripts/apparmor/allow-userns.sh install
+
+# The same profile, for this checkout, to read before an administrator installs it.
+$(BUILD)/apparmor/nslab-userns: scripts/apparmor/nslab-userns.in scripts/apparmor/allow-userns.sh
+	@mkdir -p $(dir $@)
+	@scripts/apparmor/allow-userns.sh profile "$$(pwd -P)" > $@.tmp && mv $@.tmp $@
 
 # A stamp of the compiler and flags: switching SANITIZE or CC rebuilds everything.
 $(BUILD)/flags.stamp: FORCE
@@ -217,6 +234,6 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIBLESSONS) $(FUZ
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_LIBLESSONS) \
 	  $(FUZZ_LIBNSLAB) $(MNL_LIBS)
 
-SHELL_FILES += $(wildcard tests/fuzz/*.sh)
+SHELL_FILES += $(wildcard tests/fuzz/*.sh scripts/apparmor/*.sh)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

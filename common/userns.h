@@ -11,7 +11,8 @@
  * writes a one-line hint naming it into hint and returns 1; otherwise returns 0.
  * Checked: user.max_user_namespaces = 0, Debian's old
  * kernel.unprivileged_userns_clone = 0, Ubuntu's
- * kernel.apparmor_restrict_unprivileged_userns = 1. */
+ * kernel.apparmor_restrict_unprivileged_userns = 1 (its hint names the fix,
+ * `sudo make allow-userns`, which loads scripts/apparmor's profile). */
 int userns_blocked_hint(const char *procsys, char *hint, size_t size);
 
 #endif

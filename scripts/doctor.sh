@@ -22,16 +22,31 @@ for kind in pid:PID_NS mnt:NAMESPACES ipc:IPC_NS uts:UTS_NS user:USER_NS net:NET
     problem "this kernel has no ${kind%%:*} namespaces (/proc/self/ns/${kind%%:*} is missing): use a kernel built with CONFIG_${kind#*:}, as every distribution's is"
 done
 
-# Unprivileged user namespaces (the rootless mode of stages 01-03).
+# Unprivileged user namespaces (the rootless mode, -U).  Each setting that forbids them
+# gets one line naming it, with its fix.
+rootless_blocked=0
 max_userns=$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo missing)
 if [ "$max_userns" = 0 ]; then
   problem "user namespaces are switched off (user.max_user_namespaces = 0): the rootless mode of stages 01-03 cannot work (enable with: sudo sysctl -w user.max_user_namespaces=15000)"
+  rootless_blocked=1
 fi
+# Ubuntu 23.10+: an ordinary program still gets a user namespace, but no capabilities in
+# it, unless an AppArmor profile grants it "userns"; make allow-userns installs the
+# course's, a file of this checkout's own that names its five programs by their paths.
+aa_allowed=0
 if [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
-  problem "AppArmor forbids unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): the rootless mode of stages 01-03 fails (run those stages as root, or: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0)"
+  aa_profile=$(scripts/apparmor/allow-userns.sh file "$(pwd -P)" 2>/dev/null)
+  if [ -n "$aa_profile" ] && grep -qF "\"$(pwd -P)/01-pid-ns/pid-ns\"" "$aa_profile" 2>/dev/null; then
+    note "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1), and $aa_profile lets this checkout's programs have them: fine (other programs, unshare among them, stay restricted)"
+    aa_allowed=1
+  else
+    problem "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): every rootless step fails with EPERM (whoever administers this machine runs, once, in this checkout: sudo make allow-userns)"
+    rootless_blocked=1
+  fi
 fi
 if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null)" = 0 ]; then
   problem "unprivileged user namespaces are switched off (kernel.unprivileged_userns_clone = 0): the rootless mode of stages 01-03 fails (enable with: sudo sysctl -w kernel.unprivileged_userns_clone=1)"
+  rootless_blocked=1
 fi
 
 # A shared / is what systemd sets up; the course copes, the article's code does not.
@@ -50,6 +65,24 @@ if $throwaway_net true 2>/dev/null; then
     problem "this kernel cannot make bridges: stage 05 needs one (load the module: sudo modprobe bridge)"
 else
   note "could not make a throwaway network namespace to test veth and bridge support (run sudo make doctor to check them)"
+fi
+
+# Whether rootless labs work here, tried for real in a throwaway child: an ordinary
+# user makes a user namespace with a network namespace in it, and a veth pair there, as
+# a rootless lab does.  Run as root (of the machine), doctor tries it as nobody.
+probe_as=()
+probe_who="$(id -un 2>/dev/null || id -u)"
+if [ "$(id -u)" = 0 ] && [ "$(awk '{print $1, $2, $3}' /proc/self/uid_map)" = "0 0 4294967295" ]; then
+  probe_as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+  probe_who=nobody
+fi
+if [ "$aa_allowed" = 1 ]; then
+  : # unshare is not one of the programs the profile names: it would be refused
+elif probe_err=$("${probe_as[@]}" unshare --user --map-root-user --net \
+  ip link add nslabdoc0 type veth peer name nslabdoc1 2>&1); then
+  note "rootless labs work here: as $probe_who, unshare --user --map-root-user --net made a user and a network namespace, and a veth pair in them"
+elif [ "$rootless_blocked" = 0 ]; then
+  problem "rootless labs do not work here: as $probe_who, unshare --user --map-root-user --net ip link add type veth failed: ${probe_err%%$'\n'*}"
 fi
 
 # Packages and tools.

@@ -9,14 +9,24 @@ setup() {
   require_root
 }
 
+# Runs a command with an empty /run/nslab of its own (a tmpfs in a private mount
+# namespace), so that labs other test runs have up at the same time are not findings.
+without_other_labs() { # COMMAND [ARGS...]
+  # bash, not sh: it keeps the functions a test exports (as_nobody)
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  unshare --mount bash -c '[ ! -d /run/nslab ] || mount -t tmpfs nslab-doc /run/nslab; "$@"' bash "$@"
+}
+
 @test "on this machine, as root, with the packages installed: ready, exit 0" {
-  run "$DOCTOR" bats iproute2
+  run without_other_labs "$DOCTOR" bats iproute2
   assert_success
-  assert_output "doctor: ready: every stage can run here"
+  assert_output "doctor: rootless labs work here: as nobody, unshare --user --map-root-user --net made a user and a network namespace, and a veth pair in them
+doctor: ready: every stage can run here"
 }
 
 @test "not root: one line naming the privilege and what to do, exit 1" {
-  run as_nobody "$DOCTOR"
+  export -f as_nobody
+  run without_other_labs as_nobody "$DOCTOR"
   assert_failure 1
   assert_line --index 0 --partial "doctor: not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo"
   assert_line "doctor: 1 problem(s) to fix first"
@@ -30,6 +40,74 @@ setup() {
   assert_line "doctor: user namespaces are switched off (user.max_user_namespaces = 0): the rootless mode of stages 01-03 cannot work (enable with: sudo sysctl -w user.max_user_namespaces=15000)"
 }
 
+@test "not root, where user namespaces work: the rootless probe says so, as that user" {
+  run as_nobody "$DOCTOR"
+  assert_line "doctor: rootless labs work here: as nobody, unshare --user --map-root-user --net made a user and a network namespace, and a veth pair in them"
+}
+
+@test "rootless labs failing with no setting to blame: the probe's own error is named" {
+  # A real failure: user namespaces nest 33 deep at most, so in the deepest one the
+  # probe's unshare --user is refused by the kernel, whatever the settings say.
+  local cmd=("$DOCTOR")
+  for _ in $(seq 33); do cmd=(unshare --user --map-root-user "${cmd[@]}"); done
+  run without_other_labs "${cmd[@]}"
+  assert_failure 1
+  assert_line --regexp "^doctor: rootless labs do not work here: as root, unshare --user --map-root-user --net ip link add type veth failed: unshare: unshare failed: (No space left on device|Too many users)$"
+  assert_line "doctor: 1 problem(s) to fix first"
+}
+
+# Runs doctor with kernel settings of the test's choosing: a private tmpfs over
+# /proc/sys/kernel in a mount namespace of its own holds only the files given (NAME=VALUE).
+# The machine's settings never change; this kernel has neither file to change anyway.
+doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
+  local setup="mount -t tmpfs nslab-doc /proc/sys/kernel"
+  [ ! -d /run/nslab ] || setup="$setup && mount -t tmpfs nslab-doc /run/nslab"
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    setup="$setup && echo ${1#*=} >/proc/sys/kernel/${1%%=*}"
+    shift
+  done
+  [ "${1:-}" != -- ] || shift
+  unshare --mount sh -c "$setup ${1:+&& $1} && '$DOCTOR'"
+}
+
+@test "Ubuntu's AppArmor restriction: the setting is named, with sudo make allow-userns" {
+  run doctor_with_kernel_settings apparmor_restrict_unprivileged_userns=1
+  assert_failure 1
+  assert_line "doctor: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): every rootless step fails with EPERM (whoever administers this machine runs, once, in this checkout: sudo make allow-userns)"
+}
+
+@test "Ubuntu's AppArmor restriction with the course's profile installed for this checkout: fine" {
+  [ -d /etc/apparmor.d ] || nslab_skip "needs /etc/apparmor.d: Debian's apparmor package (make deps)"
+  local gen="$NSLAB_ROOT/scripts/apparmor/allow-userns.sh" profile="$BATS_TEST_TMPDIR/nslab-userns"
+  local root file
+  root=$(cd "$NSLAB_ROOT" && pwd -P)
+  file=$("$gen" file "$root")
+  "$gen" profile "$root" >"$profile"
+  # the profile where make allow-userns installs it, in a private /etc/apparmor.d
+  run doctor_with_kernel_settings apparmor_restrict_unprivileged_userns=1 -- \
+    "mount -t tmpfs nslab-doc /etc/apparmor.d && cp '$profile' '$file'"
+  assert_success
+  assert_line "doctor: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1), and $file lets this checkout's programs have them: fine (other programs, unshare among them, stay restricted)"
+  assert_line "doctor: ready: every stage can run here"
+  # only this checkout's own profile counts: another checkout's, even in this
+  # checkout's file, does not
+  "$gen" profile /opt/another-nslab >"$profile"
+  run doctor_with_kernel_settings apparmor_restrict_unprivileged_userns=1 -- \
+    "mount -t tmpfs nslab-doc /etc/apparmor.d && cp '$profile' '$file'"
+  assert_failure 1
+  assert_line --partial "every rootless step fails with EPERM (whoever administers this machine runs, once, in this checkout: sudo make allow-userns)"
+}
+
+@test "Debian's older kernel.unprivileged_userns_clone = 0: the setting is named, with its fix" {
+  run doctor_with_kernel_settings unprivileged_userns_clone=0
+  assert_failure 1
+  assert_line "doctor: unprivileged user namespaces are switched off (kernel.unprivileged_userns_clone = 0): the rootless mode of stages 01-03 fails (enable with: sudo sysctl -w kernel.unprivileged_userns_clone=1)"
+  # the settings that allow them say nothing
+  run doctor_with_kernel_settings unprivileged_userns_clone=1 apparmor_restrict_unprivileged_userns=0
+  refute_output --partial "kernel."
+  assert_line --partial "doctor: rootless labs work here"
+}
+
 @test "a missing package is named with the command that installs it" {
   run "$DOCTOR" bats nslab-no-such-package
   assert_failure 1
@@ -37,7 +115,7 @@ setup() {
 }
 
 @test "a shared / is explained, and is not a problem" {
-  run unshare --mount sh -c "mount --make-rshared / && '$DOCTOR'"
+  run without_other_labs sh -c "mount --make-rshared / && '$DOCTOR'"
   assert_success
   assert_line --index 0 --partial "doctor: / is a shared mount (as systemd makes it): fine, every stage makes its mounts private before mounting"
   assert_line "doctor: ready: every stage can run here"

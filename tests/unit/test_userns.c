@@ -116,7 +116,8 @@ START_TEST(debian_and_ubuntu_settings_are_named)
     fake_setting(procsys, "kernel/apparmor_restrict_unprivileged_userns", "1");
     ck_assert_int_eq(userns_blocked_hint(procsys, hint, sizeof(hint)), 1);
     ck_assert_str_eq(hint, "AppArmor restricts unprivileged user namespaces here: sysctl "
-                           "kernel.apparmor_restrict_unprivileged_userns is 1");
+                           "kernel.apparmor_restrict_unprivileged_userns is 1; an administrator "
+                           "lets the course's programs have them, once: sudo make allow-userns");
 }
 END_TEST
 
