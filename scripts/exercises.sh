@@ -53,7 +53,10 @@ case "$ex" in
       sleep 0.1
     done
     kill -TERM "$host_pid" 2>/dev/null
-    for _ in $(seq 50); do
+    # 5 s to end with a handler; without one, SIGTERM is dropped: 1 s shows it
+    tries=10
+    [ "$handler" = yes ] && tries=50
+    for _ in $(seq "$tries"); do
       kill -0 "$runner" 2>/dev/null || break
       sleep 0.1
     done
