@@ -169,8 +169,8 @@ if [ "$mode" = one-shell ] && [ "$(id -u)" = 0 ]; then
         # nobody runs it from the shell's directory, or from the same place in the
         # copy of the checkout when it cannot reach the checkout itself
         # shellcheck disable=SC2016 # expanded by the script's shell
-        printf '( d=$PWD; [ %q = %q ] || d=%q${PWD#%q}; cd "$d" && setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all bash -c %q ) </dev/null 2>&1\n' \
-          "$nobody_dir" "$top" "$nobody_dir" "$top" "${C_CMD[c]}"
+        printf '( d=$PWD; case $PWD in %q | %q/*) d=%q${PWD#%q} ;; esac; cd "$d" && setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all bash -c %q ) </dev/null 2>&1\n' \
+          "$top" "$top" "$nobody_dir" "$top" "${C_CMD[c]}"
       fi
       printf "printf '\\\\n@@nslab-tutorial end %d %%d@@\\\\n' \"\$?\"\n" "$c"
     done
