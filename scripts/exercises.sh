@@ -121,7 +121,7 @@ case "$ex" in
     [ -n "$us" ] || { echo "exercise 5.1: up failed: run it with narration to see why" >&2; exit 2; }
     ms=$((us / 1000))
     if [ "$ms" -ge 2500 ]; then
-      done_ "br0's first lease took $ms ms: dnsmasq pinged the address it meant to offer and waited for an answer that never came, as the article's dhclient did for seconds. Put --no-ping back and run make."
+      done_ "br0's first lease took $ms ms: dnsmasq pinged the address it meant to offer and waited for an answer that never came, as a first dhclient lease did for seconds when this course was written (the article gives no timing). Put --no-ping back and run make."
     fi
     not_yet "br0's first lease took $ms ms: take --no-ping out of dnsmasq's command line in common/dnsmasq.c, then run this check again"
     ;;
