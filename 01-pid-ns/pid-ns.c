@@ -136,11 +136,14 @@ int main(int argc, char *argv[])
      * down on x86 and arm.  The article insists on alloca() rather than malloc(),
      * but the kernel does not care where the memory comes from: any writable memory
      * of the right size and 16-byte alignment works (malloc, mmap with MAP_STACK).
-     * What matters is that it is big enough and that nothing else uses it; without
-     * CLONE_VM the child even runs on its own copy of it.  The article's one page is
-     * just enough for a child that execs at once; ours formats narration and error
-     * messages first, so it gets 256 KiB, still far below the 8 MiB our own stack may
-     * grow to (ulimit -s). */
+     * Without CLONE_VM the child runs on its own copy of our memory, this stack
+     * included, and that copy grows on demand like any main stack: the article's
+     * one page cannot overflow into anything of ours: a child running past it
+     * writes into its own copy, as deep as a main stack may grow.  Size matters
+     * with CLONE_VM (a thread), where the child shares our memory and must stay
+     * inside what it was given.  Ours takes 256 KiB anyway, enough for its
+     * narration and error messages if CLONE_VM were ever added, and still far below
+     * the 8 MiB our own stack may grow to (ulimit -s). */
     /* cppcheck-suppress allocaCalled ; the article's way, on purpose */
     char *stack = alloca(PID1_STACK_SIZE);
     void *stack_top = spawn_stack_top(stack, PID1_STACK_SIZE);

@@ -3,10 +3,11 @@
  * clone() a child into new IPC, PID and mount namespaces sharing the parent's file
  * descriptor table (CLONE_FILES, as the article does), make / private, mount a fresh
  * /proc, then drop from root to nobody (65534) and exec a command: bash by default.
- * The drop is made in the one order that works, supplementary groups first, then the
- * group, then the user, and every call is checked: if one fails, the command never
- * runs.  -U does it in a new user namespace, without root: the parent maps the target
- * IDs inside to the caller's outside.
+ * The drop: supplementary groups, then the group, then the user, last because it
+ * gives up the capabilities the other two need; every call is checked: if one fails,
+ * the command never runs.  (The article's order, setgid before setgroups, is as good:
+ * its fault is that nothing is checked.)  -U does it in a new user namespace, without
+ * root: the parent maps the target IDs inside to the caller's outside.
  *
  * Shell commands it replaces:
  *   unshare --ipc --pid --mount --fork --mount-proc \
@@ -102,11 +103,12 @@ static int child_main(void *arg)
     if ((r = pid1_mount_proc("/proc")) < 0)
         return err_fail(-r, NULL, "mount -t proc proc /proc");
 
-    /* The drop, in the only order that works: each call needs a capability
-     * (CAP_SETGID, CAP_SETUID) that setuid() away from root takes away.  Called last,
-     * setuid leaves nothing to do; called first, it makes the other two fail with
-     * EPERM and leaves root's groups in place.  Every result is checked: the article
-     * ignores them, so a failed setuid there runs bash as root. */
+    /* The drop.  setgroups() and setgid() need CAP_SETGID, setuid() CAP_SETUID, and
+     * setuid() away from root takes both away: it must come last.  Called first, it
+     * makes the other two fail with EPERM and leaves root's groups in place.  The two
+     * group calls may come in either order (the article calls setgid() first), since
+     * neither gives up a capability.  Every result is checked: the article ignores
+     * them, so a failed setuid there runs bash as root. */
     if (a->userns) {
         /* The parent had to write "deny" to /proc/PID/setgroups before it could map
          * our group: in this namespace setgroups() fails for good.  The groups we came
@@ -134,8 +136,9 @@ static int child_main(void *arg)
         return err_fail(errno, id_hint(errno, "/proc/self/uid_map"), "setuid(%u) ~ %s",
                         (unsigned)a->uid, shell);
 
-    /* As in stage 01, the command replaces us.  exec clears what capabilities a
-     * process that is not root still holds (CapEff becomes 0). */
+    /* As in stage 01, the command replaces us.  No capability is left to clear:
+     * setuid() away from 0 in all three user IDs already emptied the permitted and
+     * effective sets (capabilities(7), "Effect of user ID changes on capabilities"). */
     char as[48];
     snprintf(as, sizeof(as), "uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
     return pid1_exec(a->cmd, as);

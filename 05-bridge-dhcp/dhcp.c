@@ -75,8 +75,12 @@ static int build(void *buf, size_t size, uint8_t type, uint32_t xid, const uint8
         .hlen = 6,
         .xid = htonl(xid),
         .secs = htons(secs),
-        /* We have no address yet, so the server cannot unicast to us: the
-         * broadcast flag asks it to broadcast its OFFER and ACK. */
+        /* We have no address yet.  Without this flag a server unicasts its OFFER
+         * and ACK to our MAC and to yiaddr, an address we do not hold yet (RFC 2131
+         * section 4.1); dhclient on Linux takes that in through its packet socket.
+         * We ask for a broadcast instead (the BROADCAST bit of RFC 2131 section
+         * 2): ours reads with a packet socket too, but a broadcast reply also
+         * reaches a client that reads through UDP, and is what the lesson shows. */
         .flags = htons(DHCP_FLAG_BROADCAST),
         .cookie = htonl(DHCP_MAGIC_COOKIE),
     };

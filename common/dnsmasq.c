@@ -64,7 +64,8 @@ int dnsmasq_build_argv(const struct dnsmasq_conf *c, char *buf, size_t size, cha
      *                          up to 3 s for an answer (PING_WAIT in its config.h), in case a
      *                          host holds it without a lease; on a LAN the lab has just built
      *                          nobody can, and the wait would be most of the time to a lease
-     *                          (the article's "3 to 9 seconds" for a first dhclient) */
+     *                          (3 to 9 s for dhclient's first lease, as measured while
+     *                          this course was written; the article gives no timing) */
     r |= add(&b, "dnsmasq");
     r |= add(&b, "--conf-file=/dev/null");
     r |= add(&b, "--port=0");

@@ -45,6 +45,31 @@ copy_tree() {
   assert_output --partial "exercise 1.2: done: PID 1 (sh -c trap \"exit 143\" TERM; sleep 300 & wait) had a handler and ended on SIGTERM, exit status 143"
 }
 
+@test "1.2: a correct handler written another way is done too" {
+  # no "& wait": a loop of short sleeps gives the shell a moment between commands
+  run "$EX" 1.2 -- sh -c 'trap "exit 0" TERM; while :; do sleep 0.2; done'
+  assert_success
+  assert_output --partial "exercise 1.2: done: PID 1 (sh -c trap \"exit 0\" TERM; while :; do sleep 0.2; done) had a handler and ended on SIGTERM, exit status 0"
+  # bash, waiting for the one job by its PID
+  run "$EX" 1.2 -- bash -c 'trap "exit 143" TERM; sleep 300 & wait $!'
+  assert_success
+  assert_output --partial "ended on SIGTERM, exit status 143"
+}
+
+@test "1.2: a handler behind a foreground command: not yet, and why" {
+  run "$EX" 1.2 -- sh -c 'trap "exit 143" TERM; sleep 300'
+  assert_failure 1
+  assert_output --partial "exercise 1.2: not yet: PID 1 (sh -c trap \"exit 143\" TERM; sleep 300) has a handler for SIGTERM"
+  assert_output --partial "while it waits for a foreground command to end, the trap waits too"
+}
+
+@test "1.2: no handler at all, even in a shell: not yet" {
+  run "$EX" 1.2 -- sh -c 'sleep 300; true'
+  assert_failure 1
+  assert_output --partial "ignored SIGTERM from the host: it has no handler for it"
+  refute_output --partial "& wait"
+}
+
 @test "an unknown exercise: one line, exit 2" {
   run "$EX" 9.9
   assert_failure 2

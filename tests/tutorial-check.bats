@@ -71,3 +71,51 @@ write_doc() {
   assert_line "not ok 1 - $doc:1 console block"
   assert_line "not ok 2 - $doc:5 console block"
 }
+
+@test "--one-shell: one shell for every block, in order: a cd or a variable carries over" {
+  write_doc '```console' '# cd /usr && greeting=hello' '```' \
+    '```console' '# pwd; echo "$greeting"' '/usr' 'hello' '```'
+  run "$CHECK" --one-shell "$doc"
+  assert_line "ok 1 - $doc:1 console block"
+  assert_line "ok 2 - $doc:4 console block"
+  assert_line "ok 3 - /tmp holds nothing new after the blocks"
+  # each on its own, the second block starts afresh and fails
+  run "$CHECK" "$doc"
+  assert_line "not ok 2 - $doc:4 console block"
+}
+
+@test "--one-shell: a block that leaves the student in another directory breaks the next" {
+  write_doc '```console' '# cd "$(mktemp -d /tmp/nslab-cd.XXXXXX)"; echo "exit $?"' 'exit 0' '```' \
+    '```console' '# test -x 01-pid-ns/pid-ns && echo found' 'found' '```'
+  run "$CHECK" --one-shell "$doc"
+  rmdir /tmp/nslab-cd.*
+  assert_line "ok 1 - $doc:1 console block"
+  assert_line "not ok 2 - $doc:5 console block"
+  assert_line --regexp '^#   left in /tmp: nslab-cd\.[A-Za-z0-9]{6}$'
+}
+
+@test "--one-shell: what a block leaves in /tmp fails the last test and is named" {
+  write_doc '```console' '# f=$(mktemp /tmp/nslab-left.XXXXXX); echo made' 'made' '```'
+  run "$CHECK" --one-shell "$doc"
+  rm -f /tmp/nslab-left.*
+  assert_line "ok 1 - $doc:1 console block"
+  assert_line "not ok 2 - /tmp holds nothing new after the blocks"
+  assert_line --regexp '^#   left in /tmp: nslab-left\.[A-Za-z0-9]{6}$'
+  assert_line "1..2"
+}
+
+@test "--one-shell: \$ commands run as nobody from the shell's directory, outputs and statuses apart" {
+  write_doc '```console' '# cd /usr' '$ id -u; pwd' '65534' '/usr' '# printf "no newline"; false' 'no newline' '```'
+  run "$CHECK" --one-shell "$doc"
+  assert_line "not ok 1 - $doc:1 console block"
+  assert_line '#   exited with status 1 (a console block'"'"'s commands must succeed)'
+  refute_line --partial '#   $ id -u'
+}
+
+@test "--one-shell: an exit ends the shell, and the commands after it are reported as never run" {
+  write_doc '```console' '# exit 3' '```' '```console' '# echo after' 'after' '```'
+  run "$CHECK" --one-shell "$doc"
+  assert_line "not ok 1 - $doc:1 console block"
+  assert_line "not ok 2 - $doc:4 console block"
+  assert_line "#   never ran: the shell had ended before it (an exit in an earlier command?)"
+}
