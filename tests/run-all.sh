@@ -53,6 +53,9 @@ echo "== tutorial checks =="
 docs=()
 for f in TUTORIAL.md README.md; do [ -f "$f" ] && docs+=("$f"); done
 tests/tutorial-check.sh "${docs[@]}" 2>&1 | tee "$out/tutorial.tap"
+# and once more as a student pasting them would: every block in order in one shell,
+# and nothing left in /tmp afterwards
+tests/tutorial-check.sh --one-shell TUTORIAL.md 2>&1 | tee "$out/tutorial-one-shell.tap"
 
 passed=0 failed=0 skipped=0
 for tap in "$out"/*.tap; do
