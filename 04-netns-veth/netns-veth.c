@@ -47,6 +47,7 @@
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "ipnetns.h"
+#include "keeper.h"
 #include "rtnl.h"
 
 static const char usage[] =
@@ -82,19 +83,16 @@ static const char usage[] =
 static struct {
     const char *host, *ns, *veth0, *veth1, *where;
     bool article_steps; /* make veth1 beside veth0, then move it, as the article does */
+    bool userns;        /* -U: the lab in a user namespace of its own, without root */
     struct args_cidr4 addr0, addr1;
 } cfg = {.host = "nslab-host", .ns = "ns1", .veth0 = "veth0", .veth1 = "veth1"};
 
 static const struct args_opt options[] = {
-    {"host-ns", ARGS_NETNS, &cfg.host},
-    {"ns", ARGS_NETNS, &cfg.ns},
-    {"veth0", ARGS_IFNAME, &cfg.veth0},
-    {"veth1", ARGS_IFNAME, &cfg.veth1},
-    {"addr0", ARGS_CIDR4, &cfg.addr0},
-    {"addr1", ARGS_CIDR4, &cfg.addr1},
-    {"host", ARGS_WHERE, &cfg.where},
-    {"article-steps", ARGS_FLAG, &cfg.article_steps},
-    {NULL, 0, NULL},
+    {"host-ns", ARGS_NETNS, &cfg.host},   {"ns", ARGS_NETNS, &cfg.ns},
+    {"veth0", ARGS_IFNAME, &cfg.veth0},   {"veth1", ARGS_IFNAME, &cfg.veth1},
+    {"addr0", ARGS_CIDR4, &cfg.addr0},    {"addr1", ARGS_CIDR4, &cfg.addr1},
+    {"host", ARGS_WHERE, &cfg.where},     {"article-steps", ARGS_FLAG, &cfg.article_steps},
+    {"userns", ARGS_USERNS, &cfg.userns}, {NULL, 0, NULL},
 };
 
 static struct labstage st = {
@@ -235,6 +233,16 @@ int main(int argc, char *argv[])
     if (!validate_same_subnet(&cfg.addr0.a, &cfg.addr1.a))
         err_usage("%s and %s are not two addresses in one subnet", cfg.addr0.text, cfg.addr1.text);
     narrate_init("netns-veth", quiet);
+
+    /* -U: from here on in the keeper's world (keeper.c), where we are root. */
+    if (which == LABSUB_SHELL && !cfg.userns)
+        err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
+    int status;
+    if (cfg.userns && (r = keeper_run(&st, which, cfg.host, &status)) != 0) {
+        if (r < 0)
+            labstage_die(&st);
+        return status;
+    }
 
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};

@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "../04-netns-veth/ipnetns.h"
+#include "../04-netns-veth/keeper.h"
 #include "../04-netns-veth/rtnl.h"
 #include "../common/args.h"
 #include "../common/dnsmasq.h"
@@ -119,7 +120,7 @@ static const char usage[] =
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {
     const char *host, *lan, *ns, *br, *eth0, *veth0, *veth1, *lanif, *client;
-    bool dns, rapid, timing;
+    bool dns, rapid, timing, userns;
     struct cidr4 router;
     char router_s[24], router_ip[16], mask_s[16], pool_lo[16], pool_hi[16], dir[128];
 } cfg = {.host = "nslab-host5",
@@ -148,6 +149,7 @@ static struct dnsmasq_conf dnsmasq_conf(void)
         .lease_secs = 3600,
         .dir = cfg.dir,
         .rapid_commit = cfg.rapid,
+        .userns = cfg.userns,
     };
 }
 
@@ -586,6 +588,7 @@ static const struct args_opt options[] = {
     {"dns", ARGS_FLAG, &cfg.dns},
     {"rapid-commit", ARGS_FLAG, &cfg.rapid},
     {"timing", ARGS_FLAG, &cfg.timing},
+    {"userns", ARGS_USERNS, &cfg.userns},
     {"host", ARGS_WHERE, &where},
     {"lan", ARGS_WHERE, &where},
     {NULL, 0, NULL},
@@ -637,6 +640,16 @@ int main(int argc, char *argv[])
                   cfg.client, strcmp(cfg.client, "dhclient") ? "udhcpc" : "isc-dhcp-client");
     snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);
     narrate_init("bridge-dhcp", quiet);
+
+    /* -U: from here on in the keeper's world (04-netns-veth/keeper.c), where we are root. */
+    if (which == LABSUB_SHELL && !cfg.userns)
+        err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
+    int status;
+    if (cfg.userns && (r = keeper_run(&st, which, cfg.host, &status)) != 0) {
+        if (r < 0)
+            labstage_die(&st);
+        return status;
+    }
 
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};

@@ -37,6 +37,10 @@ int labrun_down(struct labstage *s, void (*report)(const struct labfail *));
  * signal, 127 for a command that is not there), or a failure (< 0). */
 int labrun_exec(struct labstage *s, const char *ns, char **cmd);
 
+/* shell: an interactive bash where the program stands (with -U, inside the lab's
+ * user and mount namespaces, where `ip netns list` shows the lab); its exit status. */
+int labrun_shell(struct labstage *s);
+
 /* For show: prints "<ns><title>:" and the namespace's links, addresses and routes as
  * ip prints them (nlshow_ns). */
 int labrun_show_ns(struct labstage *s, const char *ns, const char *title);
