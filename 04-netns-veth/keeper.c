@@ -429,7 +429,7 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
             return 1;
         }
         snprintf(shell, sizeof(shell), "%s is not up", host);
-        labstage_fail(s, -ENOENT, NULL, shell, "run '%s -U up' first", s->prog);
+        labstage_fail(s, -ENOENT, NULL, shell, "run '%s up' first", s->prog);
         s->fail.err = 0;
         return -ENOENT;
     }

@@ -238,6 +238,8 @@ int main(int argc, char *argv[])
     if (which == LABSUB_SHELL && !cfg.userns)
         err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
     int status;
+    if (cfg.userns)
+        st.prog = "04-netns-veth/netns-veth -U"; /* so that every hint says -U */
     if (cfg.userns && (r = keeper_run(&st, which, cfg.host, &status)) != 0) {
         if (r < 0)
             labstage_die(&st);

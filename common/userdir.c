@@ -23,25 +23,27 @@ int userdir_open(char *path, size_t size, char *why, size_t whysize)
         return -ENAMETOOLONG;
     if (mkdir(path, 0700) < 0 && errno != EEXIST)
         return -errno;
-    /* O_NOFOLLOW: a link planted in /tmp would make us write where its maker chose. */
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ELOOP || e == ENOTDIR) {
-            snprintf(why, whysize, "not a directory of ours: remove it");
-            return -EPERM;
-        }
-        return -e;
-    }
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
+    /* Looked at before it is opened: one we may not even enter is someone else's. */
+    if (lstat(path, &st) < 0)
+        return -errno;
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(why, whysize, "not a directory of ours: remove it");
+        return -EPERM;
     }
     if (st.st_uid != getuid() || (st.st_mode & 077)) {
         snprintf(why, whysize, "owner uid %u, mode %04o; it must be ours (uid %u), mode 0700",
                  (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)getuid());
+        return -EPERM;
+    }
+    /* O_NOFOLLOW, and the same inode as the one checked: a link or a directory swapped
+     * in meanwhile would make us write where its maker chose. */
+    struct stat again;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
         close(fd);
+        snprintf(why, whysize, "it changed while we looked: remove it");
         return -EPERM;
     }
     return fd;
