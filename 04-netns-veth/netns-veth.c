@@ -59,6 +59,7 @@ static const char usage[] =
     "  show          print both sides' links, IPv4 addresses and routes\n"
     "  down          remove what up created, and nothing else (also after a killed up)\n"
     "  exec -- CMD   run CMD in ns1 (--host: in the lab host), like ip netns exec\n"
+    "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
     "  (none)        the demo: up, show, a ping each way, down\n"
     "\n"
     "  --host-ns NAME   the lab host namespace (nslab-host); names the lab's state file\n"
@@ -69,15 +70,19 @@ static const char usage[] =
     "  --addr1 A/N      veth1's address (192.168.5.10/24), in the same subnet\n"
     "  --article-steps  make veth1 beside veth0, then move it into ns1, as the article\n"
     "                   does (by default veth1 is made in ns1: one request, no move)\n"
+    "  -U, --userns     without root: the lab in a user namespace of your own, held\n"
+    "                   by a keeper process between commands (04-netns-veth/keeper.c)\n"
     "  -q, --quiet      do not narrate the kernel operations\n"
     "  -h, --help       show this help\n"
     "Options go before or after the subcommand.  State: /run/nslab/<host-ns>.state.\n"
     "\n"
-    "Needs root. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
+    "Needs root, or -U. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
     "exec passes on CMD's status (128+N if it died of signal N).\n"
     "\n"
     "Example:\n"
-    "  sudo 04-netns-veth/netns-veth up && sudo ip netns exec ns1 ping -c1 192.168.5.5\n";
+    "  sudo 04-netns-veth/netns-veth up && sudo ip netns exec ns1 ping -c1 192.168.5.5\n"
+    "  04-netns-veth/netns-veth -U up && 04-netns-veth/netns-veth -U exec -- ping -c1 "
+    "192.168.5.5\n";
 
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {

@@ -89,6 +89,7 @@ static const char usage[] =
     "  down          stop dnsmasq and any DHCP client, remove what up created (also\n"
     "                after a killed up)\n"
     "  exec -- CMD   run CMD in ns1 (--host: the lab host, --lan: the LAN)\n"
+    "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
     "  (none)        the demo: up, show, ns1 pings the router and br0, down\n"
     "\n"
     "  --dhcp-client C   ours (the default: common/dhcp.c, narrated), dhclient or udhcpc\n"
@@ -106,16 +107,20 @@ static const char usage[] =
     "  --lan-if NAME     lan0 (the router's end of the uplink, in the LAN)\n"
     "  --router A/N      the router's address and the LAN (192.168.3.1/24)\n"
     "  --pool A-B        the addresses dnsmasq hands out (192.168.3.100-192.168.3.199)\n"
+    "  -U, --userns      without root: the lab in a user namespace of your own, held by\n"
+    "                    a keeper process between commands (04-netns-veth/keeper.c)\n"
     "  -q, --quiet       do not narrate\n"
     "  -h, --help        show this help\n"
     "Options go before or after the subcommand.  State: /run/nslab/<host-ns>.state, files\n"
     "(dnsmasq's pid, leases, log) in /run/nslab/<host-ns>/.\n"
     "\n"
-    "Needs root. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
+    "Needs root, or -U. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
     "exec passes on CMD's status (128+N if it died of signal N).\n"
     "\n"
     "Example:\n"
-    "  sudo 05-bridge-dhcp/bridge-dhcp up && sudo ip netns exec ns1 ping -c1 192.168.3.1\n";
+    "  sudo 05-bridge-dhcp/bridge-dhcp up && sudo ip netns exec ns1 ping -c1 192.168.3.1\n"
+    "  05-bridge-dhcp/bridge-dhcp -U up && 05-bridge-dhcp/bridge-dhcp -U exec -- ping -c1 "
+    "192.168.3.1\n";
 
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {

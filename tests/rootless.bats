@@ -282,3 +282,22 @@ keeper_of() { # HOST: the keeper's pid, from its record
   fi
   assert_nothing_left
 }
+
+@test "make run-04, make run-05 and make demo as an ordinary user: rootless, said in one line" {
+  [ "$(id -u)" != 0 ] || rl test -r "$NSLAB_ROOT/Makefile" ||
+    nslab_skip "the checkout is not readable by uid $RL_UID"
+  # built already (make test builds first): the user only reads the tree
+  run rl make -s -C "$NSLAB_ROOT" run-04 ARGS=-q
+  assert_success
+  assert_line "make run-04: not root: rootless mode (-U: a user namespace of your own)"
+  [ "$(grep -c '1 received' <<<"$output")" = 2 ]
+  run rl make -s -C "$NSLAB_ROOT" run-05 ARGS=-q
+  assert_success
+  assert_line "make run-05: not root: rootless mode (-U: a user namespace of your own)"
+  run rl make -s -C "$NSLAB_ROOT" demo NOPAUSE=1
+  assert_success
+  assert_line "make demo: not root: every stage rootless (-U: a user namespace of your own)"
+  assert_line --regexp "^== Stage 05: "
+  assert_line "== The demos are over; each one removed what it made."
+  assert_nothing_left
+}
