@@ -3,7 +3,8 @@
  * Stages 04 and 05 answer the same subcommands on a lab (lab.h) in the same way:
  * show and exec need the lab up and still their own; up refuses a lab that is up;
  * down undoes the state file, newest first, also after a killed up.  up and down hold
- * the machine-wide lock.  The stage gives what only it knows (how to build its lab,
+ * the machine-wide lock (with -U, the lab's own: 04-netns-veth/keeper.c runs all of this
+ * inside the keeper's namespaces).  The stage gives what only it knows (how to build its lab,
  * how to show it, its demo); labrun calls each in the right state.
  */
 #ifndef NSLAB_LABRUN_H
