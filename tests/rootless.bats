@@ -70,8 +70,8 @@ rl_procs() {
 # Nothing of the user's labs is left: no process (its keepers, dnsmasq, clients), no
 # record in the per-user directory.
 assert_nothing_left() {
-  local i
-  for i in $(seq 30); do
+  local _
+  for _ in $(seq 30); do
     [ -n "$(rl_procs)" ] || break
     sleep 0.1
   done
@@ -86,6 +86,7 @@ keeper_of() { # HOST: the keeper's pid, from its record
 @test "04 -U: up, show, exec, shell and down by an ordinary user, with the article's names" {
   run --separate-stderr rl "$NV" -U up
   assert_success
+  # shellcheck disable=SC2154 # set by run --separate-stderr
   [[ $stderr == *"~ unshare --user --pid --mount --net --fork (the keeper)"* ]]
   [[ $stderr == *"~ mount -t tmpfs -o mode=0755 tmpfs /run/netns"* ]]
   [[ $stderr == *"~ nsenter --target $(keeper_of nslab-host) --user --mount --net --pid"* ]]
@@ -150,8 +151,8 @@ keeper_of() { # HOST: the keeper's pid, from its record
   pid=$(keeper_of nslab-host5)
   [ -n "$(rl_procs)" ]
   kill -KILL "$pid"
-  local i
-  for i in $(seq 30); do
+  local _
+  for _ in $(seq 30); do
     [ -n "$(rl_procs)" ] || break
     sleep 0.1
   done
