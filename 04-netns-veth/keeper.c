@@ -437,8 +437,13 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
         return r;
     flock(k.dirfd, LOCK_UN);
 
-    if ((r = keeper_join(s, &k, status)) <= 0)
-        return r; /* the child, inside; or a failed join */
+    if ((r = keeper_join(s, &k, status)) == 0)
+        return 0; /* the child, inside */
+    if (r < 0) {
+        if (k.ours) /* a keeper nobody could join holds nothing */
+            keeper_end(&k);
+        return r;
+    }
 
     /* The lab is down (down, the demo's end, a failed up): nothing is left to hold. */
     snprintf(shell, sizeof(shell), "%s/%s.state", LAB_STATE_DIR, host);
