@@ -143,18 +143,22 @@ $(BUILD)/tests/unit/%.o: private CFLAGS += $(CHECK_CFLAGS)
 $(UNIT_BIN): $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB) $(MNL_LIBS) $(CHECK_LIBS)
 
-# make run-01 ... run-05: build, then run that stage's demo.
+# make run-01 ... run-05: build, then run that stage's demo.  Not root: with -U, in a
+# user namespace of one's own (TUTORIAL.md, "A lab of one's own"), said in one line.
+USERNS := $(shell [ "$$(id -u)" = 0 ] || echo -U)
 define RUN_RULE
 run-$(firstword $(subst -, ,$(1))): deps
 	@$$(MAKE) --no-print-directory $(filter $(1)/%,$(STAGES))
-	./$(filter $(1)/%,$(STAGES)) $$(ARGS)
+	$(if $(USERNS),@echo "make run-$(firstword $(subst -, ,$(1))): not root: rootless mode (-U: a user namespace of your own)")
+	./$(filter $(1)/%,$(STAGES)) $(USERNS) $$(ARGS)
 endef
 $(foreach s,$(STAGE_NUMS),$(eval $(call RUN_RULE,$(s))))
 
 # The README's first command: every stage's demo, in order.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/demo.sh $(if $(NOPAUSE),--no-pause) $(STAGES)
+	$(if $(USERNS),@echo "make demo: not root: every stage rootless (-U: a user namespace of your own)")
+	@scripts/demo.sh $(if $(NOPAUSE),--no-pause) $(if $(USERNS),--userns) $(STAGES)
 
 # Why a stage would fail on this machine, before it does.
 doctor:

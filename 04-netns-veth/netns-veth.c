@@ -47,6 +47,7 @@
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "ipnetns.h"
+#include "keeper.h"
 #include "rtnl.h"
 
 static const char usage[] =
@@ -58,6 +59,7 @@ static const char usage[] =
     "  show          print both sides' links, IPv4 addresses and routes\n"
     "  down          remove what up created, and nothing else (also after a killed up)\n"
     "  exec -- CMD   run CMD in ns1 (--host: in the lab host), like ip netns exec\n"
+    "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
     "  (none)        the demo: up, show, a ping each way, down\n"
     "\n"
     "  --host-ns NAME   the lab host namespace (nslab-host); names the lab's state file\n"
@@ -68,33 +70,34 @@ static const char usage[] =
     "  --addr1 A/N      veth1's address (192.168.5.10/24), in the same subnet\n"
     "  --article-steps  make veth1 beside veth0, then move it into ns1, as the article\n"
     "                   does (by default veth1 is made in ns1: one request, no move)\n"
+    "  -U, --userns     without root: the lab in a user namespace of your own, held\n"
+    "                   by a keeper process between commands (04-netns-veth/keeper.c)\n"
     "  -q, --quiet      do not narrate the kernel operations\n"
     "  -h, --help       show this help\n"
     "Options go before or after the subcommand.  State: /run/nslab/<host-ns>.state.\n"
     "\n"
-    "Needs root. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
+    "Needs root, or -U. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
     "exec passes on CMD's status (128+N if it died of signal N).\n"
     "\n"
     "Example:\n"
-    "  sudo 04-netns-veth/netns-veth up && sudo ip netns exec ns1 ping -c1 192.168.5.5\n";
+    "  sudo 04-netns-veth/netns-veth up && sudo ip netns exec ns1 ping -c1 192.168.5.5\n"
+    "  04-netns-veth/netns-veth -U up && 04-netns-veth/netns-veth -U exec -- ping -c1 "
+    "192.168.5.5\n";
 
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {
     const char *host, *ns, *veth0, *veth1, *where;
     bool article_steps; /* make veth1 beside veth0, then move it, as the article does */
+    bool userns;        /* -U: the lab in a user namespace of its own, without root */
     struct args_cidr4 addr0, addr1;
 } cfg = {.host = "nslab-host", .ns = "ns1", .veth0 = "veth0", .veth1 = "veth1"};
 
 static const struct args_opt options[] = {
-    {"host-ns", ARGS_NETNS, &cfg.host},
-    {"ns", ARGS_NETNS, &cfg.ns},
-    {"veth0", ARGS_IFNAME, &cfg.veth0},
-    {"veth1", ARGS_IFNAME, &cfg.veth1},
-    {"addr0", ARGS_CIDR4, &cfg.addr0},
-    {"addr1", ARGS_CIDR4, &cfg.addr1},
-    {"host", ARGS_WHERE, &cfg.where},
-    {"article-steps", ARGS_FLAG, &cfg.article_steps},
-    {NULL, 0, NULL},
+    {"host-ns", ARGS_NETNS, &cfg.host},   {"ns", ARGS_NETNS, &cfg.ns},
+    {"veth0", ARGS_IFNAME, &cfg.veth0},   {"veth1", ARGS_IFNAME, &cfg.veth1},
+    {"addr0", ARGS_CIDR4, &cfg.addr0},    {"addr1", ARGS_CIDR4, &cfg.addr1},
+    {"host", ARGS_WHERE, &cfg.where},     {"article-steps", ARGS_FLAG, &cfg.article_steps},
+    {"userns", ARGS_USERNS, &cfg.userns}, {NULL, 0, NULL},
 };
 
 static struct labstage st = {
@@ -235,6 +238,18 @@ int main(int argc, char *argv[])
     if (!validate_same_subnet(&cfg.addr0.a, &cfg.addr1.a))
         err_usage("%s and %s are not two addresses in one subnet", cfg.addr0.text, cfg.addr1.text);
     narrate_init("netns-veth", quiet);
+
+    /* -U: from here on in the keeper's world (keeper.c), where we are root. */
+    if (which == LABSUB_SHELL && !cfg.userns)
+        err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
+    int status;
+    if (cfg.userns)
+        st.prog = "04-netns-veth/netns-veth -U"; /* so that every hint says -U */
+    if (cfg.userns && (r = keeper_run(&st, which, cfg.host, &status)) != 0) {
+        if (r < 0)
+            labstage_die(&st);
+        return status;
+    }
 
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};

@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "../04-netns-veth/ipnetns.h"
+#include "../04-netns-veth/keeper.h"
 #include "../04-netns-veth/rtnl.h"
 #include "../common/args.h"
 #include "../common/dnsmasq.h"
@@ -88,6 +89,7 @@ static const char usage[] =
     "  down          stop dnsmasq and any DHCP client, remove what up created (also\n"
     "                after a killed up)\n"
     "  exec -- CMD   run CMD in ns1 (--host: the lab host, --lan: the LAN)\n"
+    "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
     "  (none)        the demo: up, show, ns1 pings the router and br0, down\n"
     "\n"
     "  --dhcp-client C   ours (the default: common/dhcp.c, narrated), dhclient or udhcpc\n"
@@ -105,21 +107,25 @@ static const char usage[] =
     "  --lan-if NAME     lan0 (the router's end of the uplink, in the LAN)\n"
     "  --router A/N      the router's address and the LAN (192.168.3.1/24)\n"
     "  --pool A-B        the addresses dnsmasq hands out (192.168.3.100-192.168.3.199)\n"
+    "  -U, --userns      without root: the lab in a user namespace of your own, held by\n"
+    "                    a keeper process between commands (04-netns-veth/keeper.c)\n"
     "  -q, --quiet       do not narrate\n"
     "  -h, --help        show this help\n"
     "Options go before or after the subcommand.  State: /run/nslab/<host-ns>.state, files\n"
     "(dnsmasq's pid, leases, log) in /run/nslab/<host-ns>/.\n"
     "\n"
-    "Needs root. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
+    "Needs root, or -U. Exit status: 0, 1 if a system call failed, 2 for a bad option or name;\n"
     "exec passes on CMD's status (128+N if it died of signal N).\n"
     "\n"
     "Example:\n"
-    "  sudo 05-bridge-dhcp/bridge-dhcp up && sudo ip netns exec ns1 ping -c1 192.168.3.1\n";
+    "  sudo 05-bridge-dhcp/bridge-dhcp up && sudo ip netns exec ns1 ping -c1 192.168.3.1\n"
+    "  05-bridge-dhcp/bridge-dhcp -U up && 05-bridge-dhcp/bridge-dhcp -U exec -- ping -c1 "
+    "192.168.3.1\n";
 
 /* The lab's names and addresses: the article's, unless changed by options. */
 static struct {
     const char *host, *lan, *ns, *br, *eth0, *veth0, *veth1, *lanif, *client;
-    bool dns, rapid, timing;
+    bool dns, rapid, timing, userns;
     struct cidr4 router;
     char router_s[24], router_ip[16], mask_s[16], pool_lo[16], pool_hi[16], dir[128];
 } cfg = {.host = "nslab-host5",
@@ -148,6 +154,7 @@ static struct dnsmasq_conf dnsmasq_conf(void)
         .lease_secs = 3600,
         .dir = cfg.dir,
         .rapid_commit = cfg.rapid,
+        .userns = cfg.userns,
     };
 }
 
@@ -586,6 +593,7 @@ static const struct args_opt options[] = {
     {"dns", ARGS_FLAG, &cfg.dns},
     {"rapid-commit", ARGS_FLAG, &cfg.rapid},
     {"timing", ARGS_FLAG, &cfg.timing},
+    {"userns", ARGS_USERNS, &cfg.userns},
     {"host", ARGS_WHERE, &where},
     {"lan", ARGS_WHERE, &where},
     {NULL, 0, NULL},
@@ -637,6 +645,18 @@ int main(int argc, char *argv[])
                   cfg.client, strcmp(cfg.client, "dhclient") ? "udhcpc" : "isc-dhcp-client");
     snprintf(cfg.dir, sizeof(cfg.dir), "%s/%s", LAB_STATE_DIR, cfg.host);
     narrate_init("bridge-dhcp", quiet);
+
+    /* -U: from here on in the keeper's world (04-netns-veth/keeper.c), where we are root. */
+    if (which == LABSUB_SHELL && !cfg.userns)
+        err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
+    int status;
+    if (cfg.userns)
+        st.prog = "05-bridge-dhcp/bridge-dhcp -U"; /* so that every hint says -U */
+    if (cfg.userns && (r = keeper_run(&st, which, cfg.host, &status)) != 0) {
+        if (r < 0)
+            labstage_die(&st);
+        return status;
+    }
 
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};

@@ -121,6 +121,7 @@ int args_set(const struct args_opt *o, const char *val, char *msg, size_t size)
         *(const char **)o->dst = val;
         return 0;
     case ARGS_FLAG:
+    case ARGS_USERNS:
         *(bool *)o->dst = true;
         return 0;
     case ARGS_WHERE:
@@ -141,19 +142,27 @@ int args_parse(int argc, char *argv[], const struct args_opt *opts, bool *quiet,
     struct option lo[33];
     /* ARGS_WHERE's value is the option itself, as typed; it outlives the call. */
     static char where[30][40];
-    int n = 0, opt, r;
+    const char *shorts = ":qh";
+    int n = 0, opt, r, userns = -1;
     for (; n < 30 && opts[n].name; n++) {
-        bool value = opts[n].kind != ARGS_FLAG && opts[n].kind != ARGS_WHERE;
+        bool value =
+            opts[n].kind != ARGS_FLAG && opts[n].kind != ARGS_WHERE && opts[n].kind != ARGS_USERNS;
         lo[n] =
             (struct option){opts[n].name, value ? required_argument : no_argument, NULL, 256 + n};
         snprintf(where[n], sizeof(where[n]), "--%s", opts[n].name);
+        if (opts[n].kind == ARGS_USERNS) {
+            shorts = ":qhU";
+            userns = n;
+        }
     }
     lo[n] = (struct option){"quiet", no_argument, NULL, 'q'};
     lo[n + 1] = (struct option){"help", no_argument, NULL, 'h'};
     lo[n + 2] = (struct option){0};
     /* Our messages, not getopt's: one line each, as err_usage prints it. */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":qh", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+        if (opt == 'U' && userns >= 0)
+            opt = 256 + userns;
         if (opt == 'q') {
             *quiet = true;
         } else if (opt == 'h') {
@@ -188,8 +197,9 @@ void args_subcommand(int argc, char *argv[], int first_arg, const char **sub, ch
 int args_labsub(int argc, char *argv[], int first_arg, const char *where, char ***rest, char *msg,
                 size_t size)
 {
-    static const char *const names[] = {"up", "down", "show", "exec"};
-    static const enum labsub subs[] = {LABSUB_UP, LABSUB_DOWN, LABSUB_SHOW, LABSUB_EXEC};
+    static const char *const names[] = {"up", "down", "show", "exec", "shell"};
+    static const enum labsub subs[] = {LABSUB_UP, LABSUB_DOWN, LABSUB_SHOW, LABSUB_EXEC,
+                                       LABSUB_SHELL};
     enum labsub which = LABSUB_DEMO;
     const char *sub;
     int nrest;

@@ -36,6 +36,7 @@ enum args_kind {
     ARGS_STRING, /* any text, checked later; dst: const char ** */
     ARGS_FLAG,   /* no value; dst: bool * */
     ARGS_WHERE,  /* no value; dst: const char ** (shared by the options of one choice) */
+    ARGS_USERNS, /* no value, and -U too, as stages 01-03 spell it; dst: bool * */
 };
 struct args_cidr4 {
     struct cidr4 a;
@@ -62,8 +63,8 @@ int args_set(const struct args_opt *o, const char *val, char *msg, size_t size);
 void args_subcommand(int argc, char *argv[], int first_arg, const char **sub, char ***rest,
                      int *nrest);
 
-enum labsub { LABSUB_DEMO, LABSUB_UP, LABSUB_DOWN, LABSUB_SHOW, LABSUB_EXEC };
-/* A network stage's subcommand (up, down, show, exec -- CMD, or none: the demo) from
+enum labsub { LABSUB_DEMO, LABSUB_UP, LABSUB_DOWN, LABSUB_SHOW, LABSUB_EXEC, LABSUB_SHELL };
+/* A network stage's subcommand (up, down, show, exec -- CMD, shell, or none: the demo) from
  * the words after the options; *rest gets exec's command.  where is the ARGS_WHERE
  * option given ("--host"), which only goes with exec, or NULL.  Its enum, or -EINVAL
  * with the problem in msg. */

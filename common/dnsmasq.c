@@ -85,6 +85,15 @@ int dnsmasq_build_argv(const struct dnsmasq_conf *c, char *buf, size_t size, cha
     r |= add(&b, "--no-ping");
     if (c->rapid_commit)
         r |= add(&b, "--dhcp-rapid-commit");
+    /* dnsmasq drops root after startup: to user nobody and group dip by default.  In a
+     * user namespace that maps only root (-U), nobody is no user at all (setuid fails),
+     * and setgroups() is denied for good, so any group change fails: it stays root
+     * there (--user=root), which outside is the student, and changes no group (an
+     * empty --group=). */
+    if (c->userns) {
+        r |= add(&b, "--user=root");
+        r |= add(&b, "--group=");
+    }
     return r ? -ENOSPC : 0;
 }
 

@@ -21,6 +21,7 @@ struct dnsmasq_conf {
     unsigned lease_secs;     /* lease time offered */
     const char *dir;         /* runtime directory for dnsmasq.{pid,leases,log} */
     int rapid_commit;        /* answer a DISCOVER carrying option 80 with an ACK (RFC 4039) */
+    int userns;              /* in a user namespace that maps root alone (-U): stay root */
 };
 
 /* Fills argv (NULL-terminated, at most max entries) with the dnsmasq command line

@@ -671,7 +671,7 @@ static int proc_stat(pid_t pid, char *comm, size_t size, char *state, uint64_t *
 
 /* The start time of a live process, 0 when there is none: gone, or a zombie (a daemon
  * we stopped waits for PID 1 to reap it, which may take seconds; it holds nothing). */
-static uint64_t proc_start_time(pid_t pid)
+uint64_t lab_proc_start_time(pid_t pid)
 {
     char comm[32], state;
     uint64_t t;
@@ -717,7 +717,7 @@ int lab_confirm_proc(struct lab *lab, int i, pid_t pid)
 {
     if (pid <= 1 || pid > LAB_PID_MAX)
         return -ESRCH;
-    uint64_t t = proc_start_time(pid);
+    uint64_t t = lab_proc_start_time(pid);
     if (t == 0)
         return -ESRCH;
     return lab_confirm(lab, i, (uint64_t)pid, t);

@@ -123,6 +123,10 @@ int lab_forget_last(struct lab *lab);
 /* Stores the identity of object i now that it exists, and saves. */
 int lab_confirm(struct lab *lab, int i, uint64_t id, uint64_t id2);
 
+/* The start time of a live process (/proc/PID/stat's 22nd field), 0 when there is
+ * none: gone, or a zombie.  With the pid, it names one process for good. */
+uint64_t lab_proc_start_time(pid_t pid);
+
 /* Stores the pid of process object i and its start time (from /proc/PID/stat). */
 int lab_confirm_proc(struct lab *lab, int i, pid_t pid);
 

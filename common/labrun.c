@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "narrate.h"
@@ -84,6 +86,25 @@ int labrun_exec(struct labstage *s, const char *ns, char **cmd)
         s->fail.status = r == -ENOENT ? 127 : EXIT_RUNTIME;
         return r;
     }
+    return spawn_exit_code(status);
+}
+
+int labrun_shell(struct labstage *s)
+{
+    char *bash[] = {"bash", NULL};
+    int status;
+    /* No setns here: the shell stays where we are, in the lab's world (with -U, the
+     * keeper's user, mount and network namespaces), where `ip netns` finds the lab. */
+    narrate_op("bash", "fork, execvp(bash), waitpid");
+    pid_t pid = fork();
+    if (pid < 0)
+        return labstage_fail(s, -errno, NULL, "bash", NULL);
+    if (pid == 0) {
+        execvp(bash[0], bash);
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) < 0)
+        return labstage_fail(s, -errno, NULL, "bash", NULL);
     return spawn_exit_code(status);
 }
 
@@ -176,9 +197,11 @@ int labrun(struct labstage *s, enum labsub which, const char *host, const struct
     int r, state = lab_state(s, host);
     if (state < 0)
         return state;
-    if (which == LABSUB_EXEC || which == LABSUB_SHOW) {
+    if (which == LABSUB_EXEC || which == LABSUB_SHOW || which == LABSUB_SHELL) {
         if ((r = require_up(s, state, ops->names, ops->n)) < 0)
             return r;
+        if (which == LABSUB_SHELL)
+            return labrun_shell(s);
         return which == LABSUB_SHOW ? ops->show() : labrun_exec(s, exec_ns, cmd);
     }
 

@@ -3,7 +3,8 @@
  * Stages 04 and 05 answer the same subcommands on a lab (lab.h) in the same way:
  * show and exec need the lab up and still their own; up refuses a lab that is up;
  * down undoes the state file, newest first, also after a killed up.  up and down hold
- * the machine-wide lock.  The stage gives what only it knows (how to build its lab,
+ * the machine-wide lock (with -U, the lab's own: 04-netns-veth/keeper.c runs all of this
+ * inside the keeper's namespaces).  The stage gives what only it knows (how to build its lab,
  * how to show it, its demo); labrun calls each in the right state.
  */
 #ifndef NSLAB_LABRUN_H
@@ -36,6 +37,10 @@ int labrun_down(struct labstage *s, void (*report)(const struct labfail *));
 /* ip netns exec NS CMD...: narrated; the exit status a shell would give (128+N for a
  * signal, 127 for a command that is not there), or a failure (< 0). */
 int labrun_exec(struct labstage *s, const char *ns, char **cmd);
+
+/* shell: an interactive bash where the program stands (with -U, inside the lab's
+ * user and mount namespaces, where `ip netns list` shows the lab); its exit status. */
+int labrun_shell(struct labstage *s);
 
 /* For show: prints "<ns><title>:" and the namespace's links, addresses and routes as
  * ip prints them (nlshow_ns). */

@@ -106,9 +106,10 @@ trap cleanup EXIT
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 rc=0
 # Every system call (a narration may name any); -f: the stage's children too; -yy:
-# paths and socket kinds for descriptors; -x: byte strings in hex, so the netlink and
+# paths and socket kinds for descriptors; --pidns-translation: the pids of a child in
+# another PID namespace as strace knows them; -x: byte strings in hex, so the netlink and
 # DHCP payloads can be decoded below; -s: whole.
-strace -f -qq -e signal=none -yy -x -s 4096 -o "$dir/strace" \
+strace -f --pidns-translation -qq -e signal=none -yy -x -s 4096 -o "$dir/strace" \
   "$@" >"$dir/stdout" 2>"$dir/narration" || rc=$?
 if [ "$rc" != 0 ]; then
   echo "narration-check: $* exited with status $rc under strace:" >&2
@@ -178,6 +179,9 @@ normalise() {
       rest = $0; sub(/^[0-9]+ +/, "", rest)
       name = callname(rest)
       ret = retval(rest)
+      # a child in another PID namespace (the keeper of -U): clone returns its pid there,
+      # and --pidns-translation adds the one strace names it by
+      if (match(ret, /\/\* [0-9]+ in strace/)) ret = substr(ret, RSTART + 3)
       if (name ~ /^(clone3?|fork|vfork)$/ && ret ~ /^[0-9]+/) { parent[ret + 0] = $1; cloned[ret + 0] = FNR }
       if (name == "execve" && ret ~ /^0/) { if (seen_exec) from[$1] = FNR; seen_exec = 1 }
       next
@@ -197,6 +201,7 @@ normalise() {
         ev = rest; this = ++id
       }
       gsub(/  +=/, " =", ev)
+      gsub(/ \/\* [0-9]+ in strace.s PID NS \*\//, "", ev)
       name = callname(ev)
       ann = ""
       if (name == "sendto" || name == "sendmsg") ann = netlink(ev)

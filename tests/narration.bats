@@ -14,6 +14,7 @@ setup() {
 }
 
 teardown() {
+  if [ -n "${rl_keep:-}" ]; then rm -rf "$rl_keep"; fi
   # A failed run may leave its lab: its own down removes exactly that.
   if [ -n "${h4:-}" ]; then
     04-netns-veth/netns-veth -q --host-ns "$h4" --ns "$n4" down >/dev/null 2>&1 || true
@@ -154,4 +155,45 @@ narrated() {
   n5=$(unique_name bn)
   check 05-bridge-dhcp/bridge-dhcp --host-ns "$h5" --lan-ns "$l5" --ns "$n5" --rapid-commit
   narrated "rapid commit"
+}
+
+# The rootless demos run as an ordinary user: as root, a uid of their own (strace then
+# traces as that user, and writes its logs where that user may).
+rootless_check() { # STAGE ARGS...
+  rl unshare --user --map-root-user true 2>/dev/null ||
+    nslab_skip "user namespaces are not allowed here for an ordinary user: make doctor says why"
+  if [ "$(id -u)" = 0 ]; then
+    rl_keep=$(mktemp -d /tmp/nslab-narration.XXXXXX)
+    chown "${NSLAB_RL_UID:-64123}" "$rl_keep"
+    keep="$rl_keep/run"
+  fi
+  run rl "$CHECK" -k "$keep" "$@"
+  assert_success
+  assert_line --regexp '^narration: [0-9]+ lines, [1-9][0-9]* calls checked, [0-9]+ notes$'
+}
+
+rl() {
+  if [ "$(id -u)" = 0 ]; then
+    setpriv --reuid="${NSLAB_RL_UID:-64123}" --regid="${NSLAB_RL_UID:-64123}" --clear-groups \
+      --inh-caps=-all env -u XDG_RUNTIME_DIR PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+  else
+    "$@"
+  fi
+}
+
+@test "04 netns-veth -U demo: the keeper, the maps, its mounts, the join, the kill (no root needed)" {
+  rootless_check 04-netns-veth/netns-veth -U
+  narrated "CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWNET"
+  narrated "uid_map"
+  narrated 'mount("tmpfs", "/run/netns"'
+  narrated "--user --mount --net --pid"
+  narrated "RTM_NEWLINK"
+  narrated "pidfd_send_signal(SIGKILL)"
+}
+
+@test "05 bridge-dhcp -U demo: dnsmasq and the DHCP exchange inside the keeper's world" {
+  rootless_check 05-bridge-dhcp/bridge-dhcp -U
+  for m in "nsenter --target" "execvp(dnsmasq)" DHCPDISCOVER DHCPACK RTM_NEWROUTE; do
+    narrated "$m"
+  done
 }

@@ -43,6 +43,7 @@ static Suite *(*const suites[])(void) = {
     suite_lab,
     suite_ids,
     suite_userns,
+    suite_userdir,
     // clang-format on
 };
 

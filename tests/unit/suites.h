@@ -22,6 +22,7 @@ Suite *suite_netns(void);
 Suite *suite_lab(void);
 Suite *suite_ids(void);
 Suite *suite_userns(void);
+Suite *suite_userdir(void);
 
 /* Tests that need root (they create namespaces) are added only when we are root;
  * main.c reports the ones left out as skipped, with the reason. */

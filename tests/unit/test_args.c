@@ -160,6 +160,32 @@ START_TEST(option_table)
 }
 END_TEST
 
+START_TEST(userns_option_and_shell)
+{
+    bool userns = false, quiet = false;
+    const char *ns = "ns1";
+    const struct args_opt with[] = {
+        {"ns", ARGS_NETNS, &ns}, {"userns", ARGS_USERNS, &userns}, {NULL, 0, NULL}};
+    const struct args_opt without[] = {{"ns", ARGS_NETNS, &ns}, {NULL, 0, NULL}};
+    char *shortopt[] = {"prog", "-U", "shell", NULL}, *longopt[] = {"prog", "up", "--userns", NULL};
+    char msg[160], **rest;
+    optind = 1;
+    ck_assert_int_eq(args_parse(3, shortopt, with, &quiet, msg, sizeof(msg)), 0);
+    ck_assert(userns);
+    ck_assert_int_eq(args_labsub(3, shortopt, optind, NULL, &rest, msg, sizeof(msg)), LABSUB_SHELL);
+    userns = false;
+    optind = 1;
+    ck_assert_int_eq(args_parse(3, longopt, with, &quiet, msg, sizeof(msg)), 0);
+    ck_assert(userns);
+    optind = 1;
+    ck_assert_int_eq(args_parse(3, shortopt, without, &quiet, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "unknown option '-U'");
+    char *extra[] = {"prog", "shell", "ls", NULL};
+    ck_assert_int_eq(args_labsub(3, extra, 1, NULL, &rest, msg, sizeof(msg)), -EINVAL);
+    ck_assert_str_eq(msg, "unexpected 'ls' after shell");
+}
+END_TEST
+
 Suite *suite_args(void)
 {
     Suite *s = suite_create("args");
@@ -175,6 +201,7 @@ Suite *suite_args(void)
     tcase_add_test(tc, subcommand_and_rest);
     tcase_add_test(tc, lab_subcommands_and_their_checks);
     tcase_add_test(tc, option_table);
+    tcase_add_test(tc, userns_option_and_shell);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -66,6 +66,18 @@ START_TEST(argv_offers_dns_when_asked)
 }
 END_TEST
 
+START_TEST(argv_in_a_user_namespace_stays_root)
+{
+    struct dnsmasq_conf c = conf;
+    char buf[2048], *argv[32];
+    ck_assert_int_eq(dnsmasq_build_argv(&c, buf, sizeof(buf), argv, 32), 0);
+    ck_assert(!has_arg(argv, "--user=root") && !has_arg(argv, "--group="));
+    c.userns = 1;
+    ck_assert_int_eq(dnsmasq_build_argv(&c, buf, sizeof(buf), argv, 32), 0);
+    ck_assert(has_arg(argv, "--user=root") && has_arg(argv, "--group="));
+}
+END_TEST
+
 START_TEST(argv_missing_field_is_einval)
 {
     struct dnsmasq_conf c = conf;
@@ -252,6 +264,7 @@ Suite *suite_dnsmasq(void)
     TCase *tc = tcase_create("dnsmasq");
     tcase_add_test(tc, argv_keeps_everything_in_the_lab);
     tcase_add_test(tc, argv_offers_dns_when_asked);
+    tcase_add_test(tc, argv_in_a_user_namespace_stays_root);
     tcase_add_test(tc, argv_missing_field_is_einval);
     tcase_add_test(tc, argv_too_small_is_enospc);
     tcase_add_test(tc, leases_parse);

@@ -1,0 +1,38 @@
+/* 04-netns-veth/keeper.h - a lab without root (-U): chapter 3's user namespaces meet
+ * chapter 4's named ones.
+ *
+ * Made by an ordinary user, a user namespace makes that user root of a private world
+ * (03-user-drop/userns-maps.c writes the maps).  A mount namespace owned by it gets
+ * its own /run/netns and /run/nslab (private tmpfs mounts): there `ip netns add ns1`
+ * pins ns1 where nobody else looks, so every student on one machine has the
+ * article's ns1, veth0 and 192.168.5.5 at once.  Stage 04's and 05's code runs
+ * unchanged inside: it is root of its own world.
+ *
+ * A named namespace outlives its command only because something holds it; here
+ * that is the mount namespace, and a mount namespace lives only while a process is
+ * in it.  So `up` starts a small keeper (podman's rootless "pause" process has the
+ * same job) that does nothing but stay: PID 1 of a new PID namespace, in new user,
+ * mount and network namespaces.  Every later command joins it with setns() (what
+ * `nsenter --target PID --user --mount --net --pid` does) and forks: its child runs
+ * in the lab's world, and so do dnsmasq and the DHCP clients it starts.  When the
+ * keeper dies (`down`, or killed), the kernel kills every process of its PID
+ * namespace, and with their last user the namespaces go, links, mounts and all:
+ * nothing is left on the machine, whatever was killed when.
+ *
+ * The keeper's PID and start time are written in the per-user directory
+ * (common/userdir.h) as <host-ns>.keeper, one keeper per lab.
+ */
+#ifndef NSLAB_KEEPER_H
+#define NSLAB_KEEPER_H
+
+#include "../common/args.h"
+#include "../common/labstage.h"
+
+/* Runs subcommand which of the lab named host in the keeper's world, starting the
+ * keeper for up and the demo (when none holds the lab), ending it after down (and
+ * whenever the lab is down again).  Returns 0 in the child that is now inside (the
+ * stage goes on with labrun there), 1 in the caller when all is done (*status: the
+ * exit status to return), or a failure (< 0, s->fail filled in). */
+int keeper_run(struct labstage *s, enum labsub which, const char *host, int *status);
+
+#endif

@@ -1,0 +1,85 @@
+/* test_userdir.c - the per-user directory of rootless labs: made 0700, refused when it
+ * is not ours alone. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/userdir.h"
+#include "suites.h"
+
+static char xdg[64];
+
+static void make_xdg(void)
+{
+    snprintf(xdg, sizeof(xdg), "/tmp/nslab-unit-xdg.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(xdg));
+    setenv("XDG_RUNTIME_DIR", xdg, 1);
+}
+
+static void remove_xdg(void)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/nslab", xdg);
+    unlink(path);
+    rmdir(path);
+    rmdir(xdg);
+    unsetenv("XDG_RUNTIME_DIR");
+}
+
+START_TEST(made_0700_under_xdg_runtime_dir)
+{
+    char path[256], want[128], why[160];
+    struct stat st;
+    int fd = userdir_open(path, sizeof(path), why, sizeof(why));
+    ck_assert_int_ge(fd, 0);
+    snprintf(want, sizeof(want), "%s/nslab", xdg);
+    ck_assert_str_eq(path, want);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0700);
+    close(fd);
+    /* a second time: the same directory, still good */
+    fd = userdir_open(path, sizeof(path), why, sizeof(why));
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+}
+END_TEST
+
+START_TEST(open_to_others_is_refused_and_said)
+{
+    char path[256], want[128], why[160];
+    snprintf(want, sizeof(want), "%s/nslab", xdg);
+    ck_assert_int_eq(mkdir(want, 0700), 0);
+    ck_assert_int_eq(chmod(want, 0755), 0);
+    ck_assert_int_eq(userdir_open(path, sizeof(path), why, sizeof(why)), -EPERM);
+    char expect[160];
+    snprintf(expect, sizeof(expect), "owner uid %u, mode 0755; it must be ours (uid %u), mode 0700",
+             (unsigned)getuid(), (unsigned)getuid());
+    ck_assert_str_eq(why, expect);
+}
+END_TEST
+
+START_TEST(a_symbolic_link_is_refused)
+{
+    char path[256], link[128], why[160];
+    snprintf(link, sizeof(link), "%s/nslab", xdg);
+    ck_assert_int_eq(symlink("/tmp", link), 0);
+    ck_assert_int_eq(userdir_open(path, sizeof(path), why, sizeof(why)), -EPERM);
+    ck_assert_str_eq(why, "not a directory of ours: remove it");
+}
+END_TEST
+
+Suite *suite_userdir(void)
+{
+    Suite *s = suite_create("userdir");
+    TCase *tc = tcase_create("checks");
+    tcase_add_checked_fixture(tc, make_xdg, remove_xdg);
+    tcase_add_test(tc, made_0700_under_xdg_runtime_dir);
+    tcase_add_test(tc, open_to_others_is_refused_and_said);
+    tcase_add_test(tc, a_symbolic_link_is_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
