@@ -73,6 +73,7 @@ write_doc() {
 }
 
 @test "--one-shell: one shell for every block, in order: a cd or a variable carries over" {
+  # shellcheck disable=SC2016 # a document's command, written as it is typed
   write_doc '```console' '# cd /usr && greeting=hello' '```' \
     '```console' '# pwd; echo "$greeting"' '/usr' 'hello' '```'
   run "$CHECK" --one-shell "$doc"
@@ -85,6 +86,7 @@ write_doc() {
 }
 
 @test "--one-shell: a block that leaves the student in another directory breaks the next" {
+  # shellcheck disable=SC2016 # a document's command, written as it is typed
   write_doc '```console' '# cd "$(mktemp -d /tmp/nslab-cd.XXXXXX)"; echo "exit $?"' 'exit 0' '```' \
     '```console' '# test -x 01-pid-ns/pid-ns && echo found' 'found' '```'
   run "$CHECK" --one-shell "$doc"
@@ -95,6 +97,7 @@ write_doc() {
 }
 
 @test "--one-shell: what a block leaves in /tmp fails the last test and is named" {
+  # shellcheck disable=SC2016 # a document's command, written as it is typed
   write_doc '```console' '# f=$(mktemp /tmp/nslab-left.XXXXXX); echo made' 'made' '```'
   run "$CHECK" --one-shell "$doc"
   rm -f /tmp/nslab-left.*
