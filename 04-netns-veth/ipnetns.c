@@ -168,6 +168,9 @@ out:
         nl_close(nl);
         return labstage_fail(s, r, NULL, shell, NULL);
     }
-    narrate_op(shell, "setns(%s), socket(AF_NETLINK, NETLINK_ROUTE), bind, setns back", name);
+    /* No command does only this: it is the first step of every `ip -n NAME ...`. */
+    char twin[160];
+    snprintf(twin, sizeof(twin), "ip -n %s ... (its first step)", name);
+    narrate_op(twin, "setns(%s), socket(AF_NETLINK, NETLINK_ROUTE), bind, setns back", name);
     return 0;
 }

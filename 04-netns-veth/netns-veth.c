@@ -169,6 +169,17 @@ static int cmd_up(void)
      * connected route to its subnet (proto kernel scope link) on its own. */
     narrate_note("no route to add: the kernel made %s/%d dev %s and dev %s itself (see show)",
                  inet_ntoa(cidr4_network(&cfg.addr0.a)), cfg.addr0.a.prefix, cfg.veth0, cfg.veth1);
+
+    /* Up is not yet working: the kernel turns the pair's carrier on a moment later,
+     * on its own (its link watch), and until then both ends show NO-CARRIER and
+     * nothing passes.  Wait for it, so that up returns with a cable that works. */
+    if ((r = nl_wait_oper_up(&host, cfg.veth0, 2000)) < 0 ||
+        (r = nl_wait_oper_up(&ns1, cfg.veth1, 2000)) < 0) {
+        r = labstage_fail(&st, r, NULL, "ip link show", "%s or %s never came up", cfg.veth0,
+                          cfg.veth1);
+        goto undo;
+    }
+    narrate_note("%s and %s are operationally up: the cable works", cfg.veth0, cfg.veth1);
     r = 0;
     goto out;
 undo:

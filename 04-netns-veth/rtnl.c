@@ -67,8 +67,8 @@ int rtnl_veth_add(struct labstage *s, struct nl *nl, char *buf, const char *ns, 
     if (peer_fd >= 0) {
         snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s netns %s", ns,
                  name, peer, peer_ns);
-        snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD=%d (%s)", name,
-                 peer, peer_fd, peer_ns);
+        snprintf(op, sizeof(op), "RTM_NEWLINK %s type veth peer %s IFLA_NET_NS_FD (an fd on %s)",
+                 name, peer, peer_ns);
     } else {
         snprintf(shell, sizeof(shell), "ip -n %s link add %s type veth peer name %s", ns, name,
                  peer);
@@ -85,7 +85,7 @@ int rtnl_link_move(struct labstage *s, struct nl *nl, char *buf, const char *ns,
     struct nlmsghdr *nlh = link_msg(buf, 0, name);
     mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)fd);
     snprintf(shell, sizeof(shell), "ip -n %s link set %s netns %s", ns, name, to_ns);
-    snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_NET_NS_FD=%d (%s)", name, fd, to_ns);
+    snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_NET_NS_FD (an fd on %s)", name, to_ns);
     return rtnl_talk(s, nl, nlh, shell, op);
 }
 

@@ -952,9 +952,25 @@ int lab_undo(struct lab *lab, int i, char *shell, size_t size)
          * only when a process still inside would keep the namespace, and the link,
          * alive. */
         if (!(busy = lab_netns_busy(lab))) {
-            narrate_note("%s goes with its namespace: no process is left in the lab's "
-                         "namespaces, so the kernel deletes it once ip netns del frees them",
-                         o->name);
+            /* Said once for all the lab's links, when down meets the first. */
+            if (!lab->links_noted) {
+                char names[256] = "";
+                size_t n = 0;
+                int links = 0, k2 = 0;
+                for (int k = 0; k < lab->n; k++)
+                    links += lab->obj[k].kind == LAB_LINK;
+                for (int k = 0; k < lab->n; k++)
+                    if (lab->obj[k].kind == LAB_LINK && n < sizeof(names)) {
+                        const char *sep = k2 == 0 ? "" : k2 == links - 1 ? " and " : ", ";
+                        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", sep,
+                                              lab->obj[k].name);
+                        k2++;
+                    }
+                narrate_note("%s %s with the lab's namespaces: no process is left in them, so "
+                             "the kernel deletes %s once ip netns del frees them",
+                             names, links > 1 ? "go" : "goes", links > 1 ? "them" : "it");
+                lab->links_noted = true;
+            }
             return 0;
         }
         narrate_op(shell, "RTM_DELLINK %s (in %s; PID %d is still in %s)", o->name, o->netns,

@@ -33,6 +33,7 @@
 #ifndef NSLAB_LAB_H
 #define NSLAB_LAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,7 +73,9 @@ struct lab {
      * the namespace it is in, or LAB_NOBODY_INSIDE; busy_pid is one such process. */
     int busy;
     pid_t busy_pid;
-    /* When lab_open, lab_lock or lab_dir_add fails, what was wrong where, for the
+    /* down has said, once, that the links go with the namespaces. */
+    bool links_noted;
+    /* When lab_open or lab_lock fails, what was wrong where, for the
      * stage's message ("line 3: bad namespace name '../x'; ..."); "" when errno says
      * it all.  line is the state file's line at fault, 0 for none. */
     int line;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/if.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -519,6 +520,19 @@ int nl_bridge_wait_forwarding(struct nl *nl, const char *br, const char *const p
     for (int waited_us = 0; waited_us <= timeout_ms * 1000; waited_us += 250) {
         struct brwait w = {ports, n, b.index, 0};
         if (nl_dump_brports(nl, port_forwards, &w) == 0 && w.ok == n)
+            return 0;
+        nanosleep(&(struct timespec){0, 250 * 1000}, NULL);
+    }
+    return -ETIMEDOUT;
+}
+
+int nl_wait_oper_up(struct nl *nl, const char *name, int timeout_ms)
+{
+    struct nl_link l;
+    for (int waited_us = 0; waited_us <= timeout_ms * 1000; waited_us += 250) {
+        if (nl_link_get(nl, name, &l) < 0)
+            return -ENODEV;
+        if (l.operstate == IF_OPER_UP)
             return 0;
         nanosleep(&(struct timespec){0, 250 * 1000}, NULL);
     }

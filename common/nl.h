@@ -130,6 +130,11 @@ int nl_dump_brports(struct nl *nl, void (*fn)(const struct nl_brport *, void *),
 int nl_watch_addrs4(struct nl *nl);
 int nl_wait_addr4(struct nl *nl, int ifindex, int timeout_ms, struct nl_addr4 *out);
 
+/* Waits until link name is operationally up (IF_OPER_UP), at most timeout_ms: the
+ * kernel turns a veth's carrier on asynchronously (its link watch), a moment after
+ * both ends are set up.  0, -ENODEV without the link, -ETIMEDOUT. */
+int nl_wait_oper_up(struct nl *nl, const char *name, int timeout_ms);
+
 /* Waits until each of the n ports of bridge br forwards (at most timeout_ms): a port
  * forwards only once the kernel has seen its carrier, asynchronously, and a frame
  * sent through it before is lost.  0, -ENODEV without the bridge, -ETIMEDOUT. */

@@ -98,7 +98,7 @@ veth1"
   assert_success
   assert_nothing_left
   # nobody is inside: the pair goes with the namespaces, no RTM_DELLINK needed
-  [[ $stderr == *"veth0 goes with its namespace: no process is left in the lab's namespaces"* ]]
+  [[ $stderr == *"veth0 goes with the lab's namespaces: no process is left in them"* ]]
   [[ $stderr != *"RTM_DELLINK"* ]]
   [[ $stderr == *"~ ip netns del $N"* ]]
   # down again: nothing to do, says so, succeeds
@@ -235,7 +235,7 @@ veth1"
   local s
   s=$(printf '%s\n' "${nar[@]}")
   # veth1 is born in ns1: the pair and the move in one request
-  [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1 IFLA_NET_NS_FD="*" ($N)  ~ ip -n $H link add veth0 type veth peer name veth1 netns $N"* ]]
+  [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1 IFLA_NET_NS_FD (an fd on $N)  ~ ip -n $H link add veth0 type veth peer name veth1 netns $N"* ]]
   [[ $s != *"link set veth1 netns"* ]]
   [[ $s == *"RTM_NEWADDR 192.168.5.10/24 on veth1"*"~ ip -n $N addr add 192.168.5.10/24 dev veth1"* ]]
   [[ $s == *"~ ip -n $N link set veth1 up"* ]]
@@ -246,7 +246,7 @@ veth1"
   assert_success
   local s=$stderr
   [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1  ~ ip -n $H link add veth0 type veth peer name veth1"$'\n'* ]]
-  [[ $s == *"RTM_NEWLINK veth1 IFLA_NET_NS_FD="*"~ ip -n $H link set veth1 netns $N"* ]]
+  [[ $s == *"RTM_NEWLINK veth1 IFLA_NET_NS_FD (an fd on $N)"*"~ ip -n $H link set veth1 netns $N"* ]]
   # the same lab either way
   run ip -n "$N" -br -4 addr show dev veth1
   assert_output --regexp '^veth1@if[0-9]+ +[A-Z]+ +192\.168\.5\.10/24 *$'

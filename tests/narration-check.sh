@@ -70,7 +70,8 @@ NOTES=$(
 ^the child is PID [0-9]+ on the host
 ^[^ ]+ is born in 
 ^no route to add: 
-^[^ ]+ goes with its namespace: 
+^[^ ]+ and [^ ]+ are operationally up: 
+^[^:]+ go(es)? with the lab's namespaces: 
 ^[^ ]+ and [^ ]+ hold no address 
 ^dnsmasq is ready: 
 ^rapid commit: 
