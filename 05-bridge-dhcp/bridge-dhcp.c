@@ -31,14 +31,13 @@
  *
  * What is new here is written out below, in cmd_up's order: br0's RTM_NEWLINK
  * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
- * each port) built with libmnl where they are sent; dnsmasq started inside the LAN by
- * fork(), setns() and execvp(); each lease applied after our client's exchange (its
- * address, and the default route as RTM_NEWROUTE), the exchange itself being the
- * second file of the stage, 05-bridge-dhcp/dhcp.c.  Met before: named namespaces,
- * the veth pair, an address and a link up (stage 04's own files,
- * 04-netns-veth/ipnetns.c and rtnl.c, called from here).  Plumbing: dnsmasq's command
- * line, lease file and pid (common/dnsmasq.c), the lease timer and the real clients
- * (common/lanlab.c).
+ * each port) built with libmnl where they are sent.  Beside it, lan.c starts dnsmasq
+ * inside the LAN by fork(), setns() and execvp(), and applies each lease after our
+ * client's exchange (its address, and the default route as RTM_NEWROUTE); dhcp.c is
+ * the exchange itself.  Met before: named namespaces, the veth pair, an address and
+ * a link up (stage 04's own files, 04-netns-veth/ipnetns.c and rtnl.c, called from
+ * here).  Plumbing: dnsmasq's command line, lease file and pid (common/dnsmasq.c),
+ * the lease timer and the real clients (common/lanlab.c).
  *
  * Read: bridge(8), ip-link(8) (type bridge, master), rtnetlink(7), setns(2),
  *       dnsmasq(8), dhclient(8), RFC 2131 (DHCP), RFC 2132 (its options).
@@ -46,18 +45,15 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../04-netns-veth/ipnetns.h"
@@ -76,6 +72,7 @@
 #include "../common/nlshow.h"
 #include "../common/validate.h"
 #include "dhcp.h"
+#include "lan.h"
 
 static const char usage[] =
     "Usage: bridge-dhcp [OPTIONS] [up | down | show | exec [--host | --lan] -- CMD [ARG...]]\n"
@@ -158,147 +155,6 @@ static struct dnsmasq_conf dnsmasq_conf(void)
     };
 }
 
-/* ip netns exec LAN dnsmasq ...: the DHCP server starts inside the LAN, and the
- * caller goes on building the lab while it loads and binds (dnsmasq_ready waits). */
-static int dnsmasq_start(const struct dnsmasq_conf *conf)
-{
-    char buf[2048], *argv[32], shell[2400];
-    int pipefd[2], e = 0, r;
-
-    if (dnsmasq_build_argv(conf, buf, sizeof(buf), argv, 32) < 0)
-        return labstage_fail(&st, -ENOSPC, NULL, "dnsmasq", "its command line is too long");
-    int n = snprintf(shell, sizeof(shell), "ip netns exec %s", cfg.lan);
-    for (int i = 0; argv[i] && n > 0 && (size_t)n < sizeof(shell); i++)
-        n += snprintf(shell + n, sizeof(shell) - (size_t)n, " %s", argv[i]);
-    /* Recorded before it exists: a killed up still has down stop it (found by its
-     * pid file then, with its command name and start time checked). */
-    if ((r = labstage_record(&st, LAB_PROC, "dnsmasq", cfg.lan)) < 0)
-        return r;
-    /* The LAN's namespace, opened by the parent: the child only has to join it. */
-    int nsfd = netns_open(cfg.lan);
-    if (nsfd < 0)
-        return labstage_fail(&st, nsfd, NULL, shell, NULL);
-    /* A pipe closed by a successful exec: EOF says dnsmasq runs, an errno says why
-     * the child never got there. */
-    if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        e = errno;
-        close(nsfd);
-        return labstage_fail(&st, -e, NULL, shell, NULL);
-    }
-    narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", cfg.lan,
-               conf->ifname);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* setns(CLONE_NEWNET): every socket dnsmasq opens from now on is the LAN's,
-         * and --interface finds lan0 there.  Nothing else of the child changes. */
-        if (setns(nsfd, CLONE_NEWNET) == 0)
-            execvp(argv[0], argv);
-        e = errno;
-        if (write(pipefd[1], &e, sizeof(e)) < 0) {
-            /* nothing more the child can say */
-        }
-        _exit(127);
-    }
-    if (pid < 0)
-        e = errno;
-    close(nsfd);
-    close(pipefd[1]);
-    ssize_t got = 0;
-    if (pid > 0) {
-        do
-            got = read(pipefd[0], &e, sizeof(e));
-        while (got < 0 && errno == EINTR);
-    }
-    close(pipefd[0]);
-    if (pid > 0 && got > 0)
-        waitpid(pid, NULL, 0); /* it never got to exec: e says why */
-    if (pid < 0 || got > 0)
-        return labstage_fail(&st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
-    /* dnsmasq forks its daemon and exits once that one listens: down reaps the
-     * first process if up dies before dnsmasq_ready does. */
-    st.pending = pid;
-    return 0;
-}
-
-/* dnsmasq's first process exits once its daemon listens; then the daemon's pid (from
- * its pid file) goes into the state file, with its start time. */
-static int dnsmasq_ready(const struct dnsmasq_conf *conf)
-{
-    int status, r = 0;
-    pid_t pid;
-
-    while (waitpid(st.pending, &status, 0) < 0)
-        if (errno != EINTR) {
-            r = -errno;
-            break;
-        }
-    st.pending = 0;
-    if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-        r = -EIO;
-    if (r == 0)
-        r = dnsmasq_pid(conf->dir, &pid);
-    int i = lab_find(&st.lab, LAB_PROC, "dnsmasq");
-    if (r == 0)
-        r = i < 0 ? i : lab_confirm_proc(&st.lab, i, pid);
-    if (r < 0)
-        return labstage_fail(&st, r, NULL, "dnsmasq", "see %s/dnsmasq.log", conf->dir);
-    narrate_note("dnsmasq is ready: PID %d serves DHCP on %s", (int)pid, conf->ifname);
-    return 0;
-}
-
-/* ip netns exec NS dhclient IFNAME, with our own client (05-bridge-dhcp/dhcp.c): the
- * exchange runs in this thread after setns() into ns, then the lease is applied over
- * netlink, as dhclient-script would with ip. */
-static int lease_ours(struct nl *nl, const char *ns, const char *ifname)
-{
-    struct dhcp_lease l;
-    char shell[128], buf[NL_BUFSIZE];
-    int back, r;
-
-    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
-    if ((r = netns_enter(ns, &back)) < 0)
-        return labstage_fail(&st, r, NULL, shell, NULL);
-    r = dhcp_acquire_flags(ifname, NULL, 0, cfg.rapid ? DHCP_RAPID_COMMIT : 0, &l);
-    int rl = netns_leave(back);
-    if (r == -ETIMEDOUT)
-        return labstage_fail(&st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log",
-                             cfg.dir);
-    if (r < 0 || rl < 0)
-        return labstage_fail(&st, r < 0 ? r : rl, NULL, shell, NULL);
-    /* The lease applied as dhclient-script does with ip: the address (stage 04's
-     * RTM_NEWADDR), then the default route through the router the server named. */
-    struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
-    struct nl_link link;
-    if ((r = rtnl_addr4_add(&st, nl, buf, ns, ifname, 0, &a)) < 0 || !l.router.s_addr)
-        return r;
-    char gw[INET_ADDRSTRLEN], op[128];
-    inet_ntop(AF_INET, &l.router, gw, sizeof(gw));
-    snprintf(shell, sizeof(shell), "ip -n %s route add default via %s dev %s", ns, gw, ifname);
-    /* A route names its link by index (RTA_OIF): ask for it first (RTM_GETLINK). */
-    if ((r = nl_link_get(nl, ifname, &link)) < 0)
-        return labstage_fail(&st, r, nl, shell, NULL);
-    /* RTM_NEWROUTE { rtmsg: AF_INET, dst_len 0 (the default route), main table, proto
-     * boot and scope universe as `ip route add` chooses for a route via a gateway;
-     * RTA_GATEWAY, RTA_OIF }.  NLM_F_EXCL: fail rather than replace a route there. */
-    memset(buf, 0, NL_BUFSIZE);
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWROUTE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-    rtm->rtm_family = AF_INET;
-    rtm->rtm_dst_len = 0;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_protocol = RTPROT_BOOT;
-    rtm->rtm_type = RTN_UNICAST;
-    rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-    mnl_attr_put(nlh, RTA_GATEWAY, sizeof(l.router), &l.router);
-    mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)link.index);
-    snprintf(op, sizeof(op), "RTM_NEWROUTE 0.0.0.0/0 RTA_GATEWAY %s RTA_OIF %d (%s)", gw,
-             link.index, ifname);
-    return rtnl_talk(&st, nl, nlh, shell, op);
-}
-
 /* One lease for ifname in ns, by the chosen client (ours by default), timed the same
  * way for every client: from just before it starts to the kernel's notice of the
  * address (lanlab_watch). */
@@ -312,7 +168,7 @@ static int lease(struct nl *nl, const char *ns, const char *ifname)
 
     if ((r = lanlab_watch_start(&st, ns, ifname, &w)) < 0)
         return r;
-    r = !strcmp(cfg.client, "ours") ? lease_ours(nl, ns, ifname)
+    r = !strcmp(cfg.client, "ours") ? lan_lease_ours(&st, nl, ns, ifname, cfg.rapid, cfg.dir)
                                     : lanlab_lease_real(&st, ns, ifname, &c);
     if (r < 0) {
         lanlab_watch_cancel(&w);
@@ -412,7 +268,7 @@ static int cmd_up(void)
     /* dnsmasq starts while we build the lab host; it must be ready before the first
      * DISCOVER, not before. */
     struct dnsmasq_conf dconf = dnsmasq_conf();
-    if ((r = dnsmasq_start(&dconf)) < 0)
+    if ((r = lan_dnsmasq_start(&st, cfg.lan, &dconf)) < 0)
         goto out;
 
     /* ns1, the article's namespace, behind the bridge. */
@@ -482,7 +338,7 @@ static int cmd_up(void)
     }
 
     /* dhclient br0, then ip netns exec ns1 dhclient veth1, once dnsmasq listens. */
-    if ((r = dnsmasq_ready(&dconf)) < 0 || (r = lease(&host, cfg.host, cfg.br)) < 0 ||
+    if ((r = lan_dnsmasq_ready(&st, &dconf)) < 0 || (r = lease(&host, cfg.host, cfg.br)) < 0 ||
         (r = lease(&ns1, cfg.ns, cfg.veth1)) < 0)
         goto out;
 out:
