@@ -51,7 +51,7 @@ bats --tap tests/*.bats 2>&1 | tee "$out/bats.tap"
 
 echo "== tutorial checks =="
 docs=()
-for f in TUTORIAL.md README.md; do [ -f "$f" ] && docs+=("$f"); done
+for f in TUTORIAL.md TUTORIAL.zh-CN.md README.md; do [ -f "$f" ] && docs+=("$f"); done
 tests/tutorial-check.sh "${docs[@]}" 2>&1 | tee "$out/tutorial.tap"
 # and once more as a student pasting them would: every block in order in one shell,
 # and nothing left in /tmp afterwards
