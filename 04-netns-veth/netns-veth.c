@@ -182,10 +182,31 @@ out:
     return r;
 }
 
+/* show's namespaces: the host above ns1 in the picture, as in the listings. */
+static struct labrun_view view(void)
+{
+    return (struct labrun_view){
+        .n = 2,
+        .ns = {{.name = cfg.host, .title = "the article's host"}, {.name = cfg.ns, .title = ""}}};
+}
+
+static int picture(void)
+{
+    struct labrun_view v = view();
+    int r = labrun_picture(&st, &v);
+    labrun_view_close(&v);
+    return r;
+}
+
+/* The picture, then each side's links, addresses and routes as ip prints them. */
 static int show(void)
 {
-    int r = labrun_show_ns(&st, cfg.host, " (the article's host)");
-    return r < 0 ? r : labrun_show_ns(&st, cfg.ns, "");
+    struct labrun_view v = view();
+    int r = labrun_picture(&st, &v);
+    if (r == 0 && (r = labrun_show_ns(&st, &v, 0)) == 0)
+        r = labrun_show_ns(&st, &v, 1);
+    labrun_view_close(&v);
+    return r;
 }
 
 /* The demo, after up: show, a ping each way, down. */
@@ -254,7 +275,7 @@ int main(int argc, char *argv[])
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};
     const struct labrun_ops ops = {
-        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 2};
+        .up = cmd_up, .show = show, .demo = demo, .picture = picture, .names = names, .n = 2};
     r = labrun(&st, which, cfg.host, &ops, cfg.where ? cfg.host : cfg.ns, cmd);
     if (r < 0)
         labstage_die(&st);
