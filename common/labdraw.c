@@ -29,6 +29,7 @@ static const char glyph_ascii[] = {'-', '|', '+', '+', '+', '+', '+', '|', '~', 
 #define MAX_ROWS                                                                                   \
     (LABDRAW_MAX_NS * (3 + LABDRAW_MAX_LINKS * LABDRAW_MAX_ADDRS + LABDRAW_MAX_DAEMONS))
 #define LANE_W 3
+#define NWIRES (LABDRAW_MAX_NS * LABDRAW_MAX_LINKS) /* a wire per link, at most */
 
 /* One row inside a box: its text, and the link whose wire leaves it (-1: none). */
 struct row {
@@ -206,26 +207,49 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
 {
     static struct grid g;
     static struct row rows[LABDRAW_MAX_NS][MAX_ROWS];
-    int nrows[LABDRAW_MAX_NS], wire_row[LABDRAW_MAX_NS * LABDRAW_MAX_LINKS];
-    int namew = name_width(d), content = 0, nwires = 0;
+    int nrows[LABDRAW_MAX_NS], wire_row[NWIRES];
+    int namew = name_width(d), content = 0;
 
     memset(&g, 0, sizeof(g));
-    for (int k = 0; k < LABDRAW_MAX_NS * LABDRAW_MAX_LINKS; k++)
-        wire_row[k] = -1;
+    for (int w = 0; w < NWIRES; w++)
+        wire_row[w] = -1;
     for (int i = 0; i < d->n && i < LABDRAW_MAX_NS; i++) {
         nrows[i] = box_rows(d, i, namew, rows[i]);
         for (int k = 0; k < nrows[i]; k++) {
             if (rows[i][k].len > content)
                 content = rows[i][k].len;
-            nwires += rows[i][k].wire >= 0;
         }
         int t =
             (int)strlen(d->ns[i].name) + (d->ns[i].title[0] ? (int)strlen(d->ns[i].title) + 3 : 0);
         if (t + 3 > content)
             content = t + 3; /* the title, and a few ─ after it */
     }
-    /* Each pair takes a lane; a lane is reused below the wire that last used it. */
-    int lanes = nwires / 2;
+    /* Where each wire's ends will be: a title row, the box's rows, a bottom row. */
+    for (int i = 0, y = 0; i < d->n && i < LABDRAW_MAX_NS; i++, y += 2)
+        for (int k = 0; k < nrows[i]; k++, y++)
+            if (rows[i][k].wire >= 0)
+                wire_row[rows[i][k].wire] = y + 1;
+    /* Each pair takes a lane, in the order their upper ends come; a lane is used
+     * again below the wire that last used it. */
+    int lanes = 0, lane_of[NWIRES], free_after[NWIRES], peer_of[NWIRES];
+    for (int w = 0; w < NWIRES; w++) {
+        int j, b;
+        lane_of[w] = peer_of[w] = -1;
+        if (wire_row[w] >= 0 && find_peer(d, w / LABDRAW_MAX_LINKS, w % LABDRAW_MAX_LINKS, &j, &b))
+            peer_of[w] = j * LABDRAW_MAX_LINKS + b;
+    }
+    for (int y = 0; y < MAX_ROWS; y++)
+        for (int w = 0; w < NWIRES; w++) {
+            if (wire_row[w] != y || peer_of[w] < 0 || wire_row[peer_of[w]] <= y)
+                continue;
+            int lane = 0;
+            while (lane < lanes && free_after[lane] >= y)
+                lane++;
+            if (lane == lanes)
+                lanes++;
+            free_after[lane] = wire_row[peer_of[w]];
+            lane_of[w] = lane;
+        }
     int boxw = content + 4; /* "│ " and " │" */
     if (boxw + LANE_W * lanes > LABDRAW_COLS)
         boxw = LABDRAW_COLS - LANE_W * lanes;
@@ -236,7 +260,7 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
     for (int i = 0; i < d->n && i < LABDRAW_MAX_NS; i++) {
         title_row(&d->ns[i], g.cell[g.rows++], boxw);
         for (int k = 0; k < nrows[i]; k++) {
-            int *c = g.cell[g.rows];
+            int *c = g.cell[g.rows++];
             const struct row *r = &rows[i][k];
             for (int x = 0; x < LABDRAW_COLS; x++)
                 c[x] = ' ';
@@ -247,13 +271,11 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
                 c[2 + x] = r->cell[x];
             if (r->len > room)
                 c[2 + room - 1] = G_CUT;
-            if (r->wire >= 0) {
+            if (r->wire >= 0 && peer_of[r->wire] >= 0) {
                 for (int x = 2 + (r->len < room ? r->len + 1 : room); x < boxw - 1; x++)
                     c[x] = G_H;
                 c[boxw - 1] = G_X;
-                wire_row[r->wire] = g.rows;
             }
-            g.rows++;
         }
         bottom_row(g.cell[g.rows++], boxw);
     }
@@ -262,35 +284,21 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
             if (g.cell[y][x] == 0)
                 g.cell[y][x] = ' ';
 
-    /* The wires, in the order their upper ends come. */
-    int lane_free_after[LABDRAW_MAX_NS * LABDRAW_MAX_LINKS];
-    for (int k = 0; k < lanes; k++)
-        lane_free_after[k] = -1;
-    for (int y = 0; y < g.rows; y++)
-        for (int i = 0; i < d->n; i++)
-            for (int a = 0; a < d->ns[i].n; a++) {
-                int j, b, top = wire_row[i * LABDRAW_MAX_LINKS + a];
-                if (top != y || !find_peer(d, i, a, &j, &b))
-                    continue;
-                int bot = wire_row[j * LABDRAW_MAX_LINKS + b];
-                if (bot <= top)
-                    continue;
-                int lane = 0;
-                while (lane < lanes && lane_free_after[lane] >= top)
-                    lane++;
-                if (lane == lanes)
-                    continue;
-                lane_free_after[lane] = bot;
-                int x = boxw + LANE_W * lane + LANE_W - 1;
-                for (int end = 0; end < 2; end++) {
-                    int yy = end ? bot : top;
-                    for (int xx = boxw; xx < x; xx++)
-                        g.cell[yy][xx] = g.cell[yy][xx] == G_V ? G_X : G_H;
-                    g.cell[yy][x] = end ? G_BR : G_TR;
-                }
-                for (int yy = top + 1; yy < bot; yy++)
-                    g.cell[yy][x] = g.cell[yy][x] == G_H ? G_X : G_V;
-            }
+    /* The wires: out of each end's row to its lane, and down the lane between. */
+    for (int w = 0; w < NWIRES; w++) {
+        if (lane_of[w] < 0)
+            continue;
+        int top = wire_row[w], bot = wire_row[peer_of[w]];
+        int x = boxw + LANE_W * lane_of[w] + LANE_W - 1;
+        for (int end = 0; end < 2; end++) {
+            int y = end ? bot : top;
+            for (int xx = boxw; xx < x; xx++)
+                g.cell[y][xx] = g.cell[y][xx] == G_V ? G_X : G_H;
+            g.cell[y][x] = end ? G_BR : G_TR;
+        }
+        for (int y = top + 1; y < bot; y++)
+            g.cell[y][x] = g.cell[y][x] == G_H ? G_X : G_V;
+    }
 
     /* Written out, trailing spaces dropped. */
     size_t len = 0;
