@@ -121,9 +121,10 @@ static void picture_link(const struct nl_link *l, void *data)
     d->index = l->index;
     d->up = l->flags & IFF_UP;
     d->master = l->master;
-    /* IFLA_LINK is also set on links that are no pair (a VLAN's lower device, ...);
-     * the renderer only joins two ends that name each other. */
-    d->peer = l->link != l->index ? l->link : 0;
+    /* IFLA_LINK is also set on links that are no pair (a VLAN's lower device, ...),
+     * and a veth's peer may have the same index in its own namespace: the renderer
+     * joins two ends only when each names the other. */
+    d->peer = l->link;
     d->peer_netns = l->link_netns;
 }
 
