@@ -31,11 +31,13 @@ setup() {
   N=$(unique_name pin)
   O4=(--host-ns "$H" --ns "$N")
   O5=(--host-ns "$H" --lan-ns "$L" --ns "$N")
+  LONG=()
 }
 
 teardown() {
   [ "$(id -u)" = 0 ] || return 0
   "$NV" -q "${O4[@]}" down >/dev/null 2>&1 || true
+  if [ ${#LONG[@]} -gt 0 ]; then "$NV" -q "${LONG[@]}" down >/dev/null 2>&1 || true; fi
   "$BD" -q "${O5[@]}" down >/dev/null 2>&1 || true
   pic "$PIC_BIN/netns-veth" -U -q "${O4[@]}" down >/dev/null 2>&1 || true
   pic "$PIC_BIN/bridge-dhcp" -U -q "${O5[@]}" down >/dev/null 2>&1 || true
@@ -100,14 +102,14 @@ assert_fits_80() {
   h=pih$(printf 'h%.0s' {1..50})$$
   n=pin$(printf 'n%.0s' {1..50})$$
   h=${h:0:63} n=${n:0:63}
-  O4=(--host-ns "$h" --ns "$n" --veth0 vethhhhhhhhhhh0 --veth1 vethhhhhhhhhhh1)
-  "$NV" -q "${O4[@]}" up
-  picture C.UTF-8 "$NV" -q "${O4[@]}" show
+  LONG=(--host-ns "$h" --ns "$n" --veth0 vethhhhhhhhhhh0 --veth1 vethhhhhhhhhhh1)
+  "$NV" -q "${LONG[@]}" up
+  picture C.UTF-8 "$NV" -q "${LONG[@]}" show
   assert_success
   assert_fits_80
   assert_line --regexp "^│ vethhhhhhhhhhh0 +192\.168\.5\.5/24 ─+┼──┐$"
   assert_output --partial "…"
-  picture C "$NV" -q "${O4[@]}" show
+  picture C "$NV" -q "${LONG[@]}" show
   assert_fits_80
 }
 
