@@ -234,7 +234,7 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
     int lanes = 0, lane_of[NWIRES], free_after[NWIRES], peer_of[NWIRES];
     for (int w = 0; w < NWIRES; w++) {
         int j, b;
-        lane_of[w] = peer_of[w] = -1;
+        lane_of[w] = peer_of[w] = free_after[w] = -1;
         if (wire_row[w] >= 0 && find_peer(d, w / LABDRAW_MAX_LINKS, w % LABDRAW_MAX_LINKS, &j, &b))
             peer_of[w] = j * LABDRAW_MAX_LINKS + b;
     }
