@@ -137,6 +137,14 @@ assert_fits_80() {
   [[ $output != *veth* ]] || fail "veth0 or veth1 still drawn: $output"
   run "$BD" -q "${O5[@]}" show
   assert_line " bridge ports (bridge link):"
+
+  # dnsmasq is drawn while it runs: stopped by hand, the LAN's box says so
+  local p
+  for p in $(ip netns pids "$L"); do kill "$p"; done
+  for p in $(seq 30); do [ -n "$(ip netns pids "$L")" ] || break; sleep 0.1; done
+  picture C.UTF-8 "$BD" -q "${O5[@]}" show
+  assert_success
+  assert_line --regexp "^│ dnsmasq: not running +│  │$"
 }
 
 @test "05: a namespace gone is drawn as gone, and show still says the lab is half up" {
