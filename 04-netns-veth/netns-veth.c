@@ -56,7 +56,8 @@ static const char usage[] =
     "in a lab host namespace (the article's host) and veth1 192.168.5.10/24 in ns1.\n"
     "\n"
     "  up            create the lab; fails (exit 1, nothing changed) if it is already up\n"
-    "  show          print both sides' links, IPv4 addresses and routes\n"
+    "  show          a picture of the lab, then both sides' links, IPv4 addresses and\n"
+    "                routes\n"
     "  down          remove what up created, and nothing else (also after a killed up)\n"
     "  exec -- CMD   run CMD in ns1 (--host: in the lab host), like ip netns exec\n"
     "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
@@ -193,10 +194,31 @@ out:
     return r;
 }
 
+/* show's namespaces: the host above ns1 in the picture, as in the listings. */
+static struct labrun_view view(void)
+{
+    return (struct labrun_view){
+        .n = 2,
+        .ns = {{.name = cfg.host, .title = "the article's host"}, {.name = cfg.ns, .title = ""}}};
+}
+
+static int picture(void)
+{
+    struct labrun_view v = view();
+    int r = labrun_picture(&st, &v);
+    labrun_view_close(&v);
+    return r;
+}
+
+/* The picture, then each side's links, addresses and routes as ip prints them. */
 static int show(void)
 {
-    int r = labrun_show_ns(&st, cfg.host, " (the article's host)");
-    return r < 0 ? r : labrun_show_ns(&st, cfg.ns, "");
+    struct labrun_view v = view();
+    int r = labrun_picture(&st, &v);
+    if (r == 0 && (r = labrun_show_ns(&st, &v, 0)) == 0)
+        r = labrun_show_ns(&st, &v, 1);
+    labrun_view_close(&v);
+    return r;
 }
 
 /* The demo, after up: show, a ping each way, down. */
@@ -265,7 +287,7 @@ int main(int argc, char *argv[])
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};
     const struct labrun_ops ops = {
-        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 2};
+        .up = cmd_up, .show = show, .demo = demo, .picture = picture, .names = names, .n = 2};
     r = labrun(&st, which, cfg.host, &ops, cfg.where ? cfg.host : cfg.ns, cmd);
     if (r < 0)
         labstage_die(&st);

@@ -81,8 +81,9 @@ static const char usage[] =
     "behind veth1.  br0 and veth1 get their addresses from dnsmasq by DHCP.\n"
     "\n"
     "  up            create the lab; fails (exit 1, nothing changed) if it is already up\n"
-    "  show          links, addresses and routes of the three namespaces, br0's ports\n"
-    "                (bridge link) and the leases dnsmasq handed out\n"
+    "  show          a picture of the lab, then the links, addresses and routes of the\n"
+    "                three namespaces, br0's ports (bridge link) and the leases dnsmasq\n"
+    "                handed out\n"
     "  down          stop dnsmasq and any DHCP client, remove what up created (also\n"
     "                after a killed up)\n"
     "  exec -- CMD   run CMD in ns1 (--host: the lab host, --lan: the LAN)\n"
@@ -362,24 +363,48 @@ static void print_port(const struct nl_brport *p, void *data)
         printf("  %s\n", line);
 }
 
+/* show's namespaces, stacked in the picture along the cable: the LAN, the lab host
+ * bridging it, ns1 behind the bridge; dnsmasq drawn in the LAN while it runs. */
+enum { V_LAN, V_HOST, V_NS };
+static struct labrun_view view(void)
+{
+    return (struct labrun_view){
+        .n = 3,
+        .ns = {{.name = cfg.lan, .title = "the LAN: router and DHCP server"},
+               {.name = cfg.host, .title = "the article's host"},
+               {.name = cfg.ns, .title = ""}},
+        .daemon = "dnsmasq",
+        .daemon_ns = cfg.lan,
+        .daemon_job = "DHCP server"};
+}
+
+static int picture(void)
+{
+    struct labrun_view v = view();
+    int r = labrun_picture(&st, &v);
+    labrun_view_close(&v);
+    return r;
+}
+
+/* The picture, then the listings: each namespace opened once, its socket serving both. */
 static int show(void)
 {
-    char path[200], text[4096];
-    struct nl host;
+    char path[200], text[4096], shell[160];
     struct dnsmasq_lease leases[16];
+    struct labrun_view v = view();
     int r;
-    if ((r = labrun_show_ns(&st, cfg.host, " (the article's host)")) < 0 ||
-        (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0)
-        return r;
+    if ((r = labrun_picture(&st, &v)) < 0 || (r = labrun_show_ns(&st, &v, V_HOST)) < 0)
+        goto out;
+    snprintf(shell, sizeof(shell), "bridge -n %s link", cfg.host);
+    narrate_op(shell, "RTM_GETLINK dump, ifi_family AF_BRIDGE");
     printf(" bridge ports (bridge link):\n");
     fflush(stdout);
-    r = nl_dump_brports(&host, print_port, NULL);
-    nl_close(&host);
-    if (r < 0)
-        return labstage_fail(&st, r, NULL, "bridge link", NULL);
-    if ((r = labrun_show_ns(&st, cfg.lan, " (the LAN: router and DHCP server)")) < 0 ||
-        (r = labrun_show_ns(&st, cfg.ns, "")) < 0)
-        return r;
+    if ((r = nl_dump_brports(&v.ns[V_HOST].nl, print_port, NULL)) < 0) {
+        r = labstage_fail(&st, r, NULL, "bridge link", NULL);
+        goto out;
+    }
+    if ((r = labrun_show_ns(&st, &v, V_LAN)) < 0 || (r = labrun_show_ns(&st, &v, V_NS)) < 0)
+        goto out;
     snprintf(path, sizeof(path), "%s/dnsmasq.leases", cfg.dir);
     printf("leases (%s):\n", path);
     FILE *f = fopen(path, "re");
@@ -391,7 +416,9 @@ static int show(void)
     for (int i = 0; i < k && i < 16; i++)
         printf("  %s %s %s\n", leases[i].ip, leases[i].mac, leases[i].hostname);
     fflush(stdout);
-    return 0;
+out:
+    labrun_view_close(&v);
+    return r;
 }
 
 static int demo(void)
@@ -517,7 +544,7 @@ int main(int argc, char *argv[])
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
     const struct labrun_ops ops = {
-        .up = cmd_up, .show = show, .demo = demo, .names = names, .n = 3};
+        .up = cmd_up, .show = show, .demo = demo, .picture = picture, .names = names, .n = 3};
     r = labrun(&st, which, cfg.host, &ops,
                !where                     ? cfg.ns
                : !strcmp(where, "--host") ? cfg.host

@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #include "labrun.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -108,32 +110,138 @@ int labrun_shell(struct labstage *s)
     return spawn_exit_code(status);
 }
 
-int labrun_show_ns(struct labstage *s, const char *ns, const char *title)
+static void picture_link(const struct nl_link *l, void *data)
 {
-    char shell[160];
-    struct nl nl;
+    struct labdraw_ns *ns = data;
+    if (ns->n >= LABDRAW_MAX_LINKS)
+        return;
+    struct labdraw_link *d = &ns->link[ns->n++];
+    memset(d, 0, sizeof(*d));
+    snprintf(d->name, sizeof(d->name), "%s", l->name);
+    d->index = l->index;
+    d->up = l->flags & IFF_UP;
+    d->master = l->master;
+    /* IFLA_LINK is also set on links that are no pair (a VLAN's lower device, ...),
+     * and a veth's peer may have the same index in its own namespace: the renderer
+     * joins two ends only when each names the other. */
+    d->peer = l->link;
+    d->peer_netns = l->link_netns;
+}
+
+static void picture_addr(const struct nl_addr4 *a, void *data)
+{
+    struct labdraw_ns *ns = data;
+    char ip[INET_ADDRSTRLEN];
+    for (int k = 0; k < ns->n; k++) {
+        struct labdraw_link *l = &ns->link[k];
+        if (l->index != a->index || l->naddr >= LABDRAW_MAX_ADDRS)
+            continue;
+        inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
+        snprintf(l->addr[l->naddr++], sizeof(l->addr[0]), "%s/%d", ip, a->prefix);
+    }
+}
+
+/* The daemon, while it still runs (the state file's pid, same name and start time). */
+static void picture_daemon(struct labstage *s, const struct labrun_view *v, struct labdraw_ns *ns)
+{
+    int i = lab_find(&s->lab, LAB_PROC, v->daemon);
+    if (i < 0)
+        return;
+    const struct lab_obj *o = &s->lab.obj[i];
+    if (o->id > 0 && lab_proc_check((pid_t)o->id, v->daemon, o->id2) == 0)
+        snprintf(ns->daemon[ns->ndaemon++], sizeof(ns->daemon[0]), "%s (PID %d): %s", v->daemon,
+                 (int)o->id, v->daemon_job);
+    else
+        snprintf(ns->daemon[ns->ndaemon++], sizeof(ns->daemon[0]), "%s: not running", v->daemon);
+}
+
+/* Namespace i into ns: its socket opened once and its links and addresses dumped, or
+ * why it is not there. */
+static int picture_ns(struct labstage *s, struct labrun_view *v, int i, struct labdraw_ns *ns)
+{
+    char shell[200];
+    const char *name = v->ns[i].name;
     int back, r;
-    snprintf(shell, sizeof(shell), "ip -n %s link; ip -n %s addr; ip -n %s route", ns, ns, ns);
+    memset(ns, 0, sizeof(*ns));
+    snprintf(ns->name, sizeof(ns->name), "%s", name);
+    snprintf(ns->title, sizeof(ns->title), "%s", v->ns[i].title);
+    r = lab_netns_check(&s->lab, name);
+    if (r == -ENOENT) {
+        snprintf(ns->gone, sizeof(ns->gone), "gone: no " NETNS_RUN_DIR "/%s", name);
+        return 0;
+    }
+    if (r < 0) {
+        snprintf(ns->gone, sizeof(ns->gone), "gone: " NETNS_RUN_DIR "/%s is not the lab's now",
+                 name);
+        return 0;
+    }
+    snprintf(shell, sizeof(shell), "ip -n %s link; ip -n %s -4 addr", name, name);
     /* A socket opened inside the namespace talks to it for life (see 04's ipnetns.c). */
-    if ((r = netns_enter(ns, &back)) < 0)
+    if ((r = netns_enter(name, &back)) < 0)
         return labstage_fail(s, r, NULL, shell, NULL);
-    r = nl_open(&nl);
+    r = nl_open(&v->ns[i].nl);
     int rl = netns_leave(back);
     if (r == 0 && rl < 0)
-        nl_close(&nl);
+        nl_close(&v->ns[i].nl);
     if (r < 0 || rl < 0)
         return labstage_fail(s, r < 0 ? r : rl, NULL, shell, NULL);
-    /* Three dumps (NLM_F_DUMP) on one socket in the namespace: what `ip -n NS -br link`,
-     * `ip -n NS -br -4 addr` and `ip -n NS route` ask for. */
+    v->ns[i].open = true;
+    /* The picture's facts: each link's IFLA_LINK (its veth peer's index),
+     * IFLA_LINK_NETNSID (that peer is elsewhere) and IFLA_MASTER (its bridge). */
     narrate_op(shell,
                "setns(%s), socket(AF_NETLINK, NETLINK_ROUTE), setns back; RTM_GETLINK, "
-               "RTM_GETADDR, RTM_GETROUTE dumps",
-               ns);
-    printf("%s%s:\n", ns, title);
+               "RTM_GETADDR dumps",
+               name);
+    if ((r = nl_dump_links(&v->ns[i].nl, picture_link, ns)) < 0 ||
+        (r = nl_dump_addrs4(&v->ns[i].nl, picture_addr, ns)) < 0)
+        return labstage_fail(s, r, NULL, shell, NULL);
+    if (v->daemon && v->daemon_ns && strcmp(v->daemon_ns, name) == 0)
+        picture_daemon(s, v, ns);
+    return 0;
+}
+
+int labrun_picture(struct labstage *s, struct labrun_view *v)
+{
+    static struct labdraw d;
+    static char text[16384];
+    int r;
+    memset(&d, 0, sizeof(d));
+    for (int i = 0; i < v->n && i < LABDRAW_MAX_NS; i++, d.n++)
+        if ((r = picture_ns(s, v, i, &d.ns[i])) < 0)
+            return r;
+    if ((r = labdraw_render(&d, labdraw_utf8(), text, sizeof(text))) < 0)
+        return labstage_fail(s, r, NULL, "drawing the lab", NULL);
+    printf("%s\n", text);
     fflush(stdout);
-    r = nlshow_ns(&nl, stdout);
-    nl_close(&nl);
+    return 0;
+}
+
+int labrun_show_ns(struct labstage *s, struct labrun_view *v, int i)
+{
+    char shell[200];
+    const char *ns = v->ns[i].name;
+    snprintf(shell, sizeof(shell), "ip -n %s -br link; ip -n %s -br -4 addr; ip -n %s route", ns,
+             ns, ns);
+    if (!v->ns[i].open)
+        return labstage_fail(s, -ENOENT, NULL, shell, NULL);
+    /* Three dumps (NLM_F_DUMP) on the socket the picture opened in the namespace. */
+    narrate_op(shell, "RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE dumps");
+    if (v->ns[i].title[0])
+        printf("%s (%s):\n", ns, v->ns[i].title);
+    else
+        printf("%s:\n", ns);
+    fflush(stdout);
+    int r = nlshow_ns(&v->ns[i].nl, stdout);
     return r < 0 ? labstage_fail(s, r, NULL, shell, NULL) : 0;
+}
+
+void labrun_view_close(struct labrun_view *v)
+{
+    for (int i = 0; i < v->n && i < LABDRAW_MAX_NS; i++)
+        if (v->ns[i].open) {
+            nl_close(&v->ns[i].nl);
+            v->ns[i].open = false;
+        }
 }
 
 int labrun_down(struct labstage *s, void (*report)(const struct labfail *))
@@ -198,8 +306,15 @@ int labrun(struct labstage *s, enum labsub which, const char *host, const struct
     if (state < 0)
         return state;
     if (which == LABSUB_EXEC || which == LABSUB_SHOW || which == LABSUB_SHELL) {
-        if ((r = require_up(s, state, ops->names, ops->n)) < 0)
+        if ((r = require_up(s, state, ops->names, ops->n)) < 0) {
+            /* Half up: the picture still shows what is there, and which is gone. */
+            if (r == -ESTALE && which == LABSUB_SHOW && ops->picture) {
+                struct labfail why = s->fail;
+                ops->picture();
+                s->fail = why;
+            }
             return r;
+        }
         if (which == LABSUB_SHELL)
             return labrun_shell(s);
         return which == LABSUB_SHOW ? ops->show() : labrun_exec(s, exec_ns, cmd);

@@ -11,7 +11,9 @@
 #define NSLAB_LABRUN_H
 
 #include "args.h"
+#include "labdraw.h"
 #include "labstage.h"
+#include "nl.h"
 
 /* What a stage does for each subcommand.  Each returns 0, or a failure (< 0) with
  * s->fail filled in.  up undoes what it made before it returns a failure (its own
@@ -20,6 +22,8 @@ struct labrun_ops {
     int (*up)(void);          /* builds the lab */
     int (*show)(void);        /* prints it */
     int (*demo)(void);        /* after up: shows it at work, then down; exit status */
+    int (*picture)(void);     /* may be NULL: show's picture alone, drawn (with the gone
+                               * namespaces marked) when show finds the lab half up */
     const char *const *names; /* the lab's namespaces, checked before show and exec */
     int n;
 };
@@ -42,8 +46,33 @@ int labrun_exec(struct labstage *s, const char *ns, char **cmd);
  * user and mount namespaces, where `ip netns list` shows the lab); its exit status. */
 int labrun_shell(struct labstage *s);
 
-/* For show: prints "<ns><title>:" and the namespace's links, addresses and routes as
- * ip prints them (nlshow_ns). */
-int labrun_show_ns(struct labstage *s, const char *ns, const char *title);
+/* show: the namespaces it reads, in the order the picture stacks them.  Each one's
+ * netlink socket is opened once (labrun_picture) and serves the picture and the
+ * listings after it (labrun_show_ns); labrun_view_close closes them. */
+struct labrun_view {
+    int n;
+    struct {
+        const char *name, *title; /* title: "the article's host", or "" */
+        struct nl nl;
+        bool open;
+    } ns[LABDRAW_MAX_NS];
+    /* The lab's daemon, drawn in its namespace while it runs: its state-file name
+     * ("dnsmasq"), its namespace and its job ("DHCP server"); NULL when none. */
+    const char *daemon, *daemon_ns, *daemon_job;
+};
+
+/* For show: the picture of the lab as the kernel has it now (common/labdraw.h), on
+ * stdout, followed by an empty line.  Links and addresses come from each namespace's
+ * RTM_GETLINK and RTM_GETADDR dumps; a namespace that is gone, or not the lab's any
+ * more, is drawn as a box saying so.  Box-drawing characters when the locale speaks
+ * UTF-8, else ASCII. */
+int labrun_picture(struct labstage *s, struct labrun_view *v);
+
+/* For show, after the picture: prints "<ns> (<title>):" and namespace i's links,
+ * addresses and routes as ip prints them (nlshow_ns), on the socket the picture
+ * opened. */
+int labrun_show_ns(struct labstage *s, struct labrun_view *v, int i);
+
+void labrun_view_close(struct labrun_view *v);
 
 #endif

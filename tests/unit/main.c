@@ -44,6 +44,7 @@ static Suite *(*const suites[])(void) = {
     suite_ids,
     suite_userns,
     suite_userdir,
+    suite_labdraw,
     // clang-format on
 };
 

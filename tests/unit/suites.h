@@ -23,6 +23,7 @@ Suite *suite_lab(void);
 Suite *suite_ids(void);
 Suite *suite_userns(void);
 Suite *suite_userdir(void);
+Suite *suite_labdraw(void);
 
 /* Tests that need root (they create namespaces) are added only when we are root;
  * main.c reports the ones left out as skipped, with the reason. */
