@@ -46,7 +46,8 @@ int ipnetns_check_free(struct labstage *s, const char *const names[], int n)
  * nothing has to find its way back (iproute2 makes its namespaces the same way). */
 static void *pin_thread(void *path)
 {
-    /* A new, empty network namespace: only lo, and it is down. */
+    /* A new network namespace: lo, down, and nothing else (but for fallback tunnels
+     * such as tunl0 when their modules are loaded; see the tutorial's errata). */
     if (unshare(CLONE_NEWNET) < 0)
         return (void *)(long)errno;
     /* Pin it: a bind mount of this thread's namespace file on /run/netns/NAME keeps it

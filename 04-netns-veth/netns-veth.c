@@ -124,7 +124,7 @@ static int cmd_up(void)
         (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0 || (r = ipnetns_rtnl(&st, cfg.ns, &ns1)) < 0)
         goto undo;
 
-    /* A new namespace has only lo, and it is down: nothing, not even 127.0.0.1,
+    /* A new namespace has lo, and it is down: nothing, not even 127.0.0.1,
      * answers there until it is up.  Not in the article; ping to yourself needs it. */
     if ((r = rtnl_link_up(&st, &host, buf, cfg.host, "lo", true)) < 0)
         goto undo;
