@@ -123,6 +123,32 @@ RL_BIN=$(mktemp -d /tmp/nslab-bench.XXXXXX) || exit 1
 chmod 755 "$RL_BIN"
 cp 04-netns-veth/netns-veth 05-bridge-dhcp/bridge-dhcp "$RL_BIN/"
 rl_dir=/tmp/nslab-$RL_UID
+# Interrupted, the bench takes down the user's labs it made: once the user's shell is
+# gone and every command it started has ended (an up in flight finishes or dies), each
+# keeper's record names one; its down ends the keeper, and the kernel frees the lab
+# with it, whichever stage made it.
+# shellcheck disable=SC2317 # called by the trap
+rl_cleanup() {
+  local f _
+  [ -z "${rl_pid:-}" ] || kill -KILL "$rl_pid" 2>/dev/null
+  for _ in $(seq 100); do
+    ps -u "$RL_UID" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 != "nslab-keeper" && $2 != "dnsmasq" {f = 1} END {exit !f}' || break
+    sleep 0.1
+  done
+  for f in "$rl_dir"/nslab-bench-u*.keeper; do
+    [ -e "$f" ] || continue
+    f=${f##*/}
+    setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups env -u XDG_RUNTIME_DIR \
+      "$RL_BIN/bridge-dhcp" -U -q --host-ns "${f%.keeper}" down >/dev/null 2>&1
+  done
+  rm -rf "$RL_BIN"
+  rmdir "$rl_dir" 2>/dev/null
+  # and root's lab of these lines, whichever stage it was at (the other's down refuses)
+  04-netns-veth/netns-veth -q --host-ns "$bh" --ns "$bn" down >/dev/null 2>&1
+  05-bridge-dhcp/bridge-dhcp -q --host-ns "$bh" --lan-ns "$bl" --ns "$bn" down >/dev/null 2>&1
+}
+trap rl_cleanup EXIT
+trap 'exit 130' INT TERM
 # shellcheck disable=SC2016 # expanded by the user's shell
 coproc RL { exec setpriv --reuid="$RL_UID" --regid="$RL_UID" --clear-groups --inh-caps=-all \
   env -u XDG_RUNTIME_DIR PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -203,7 +229,7 @@ else
 fi
 [ -z "${RL[1]:-}" ] || eval "exec ${RL[1]}>&-"
 wait "$rl_pid" 2>/dev/null
-rm -rf "$RL_BIN" "$rl_dir"
+rl_pid=""
 
 echo
 if [ "$missed" = 0 ]; then
