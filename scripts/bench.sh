@@ -112,13 +112,13 @@ bench "05 bridge-dhcp demo vs script" 0.2 \
 
 # ---- -U: the rootless labs of stages 04 and 05 --------------------------------------
 # Run by an ordinary user: a uid of the bench's own that no other process runs as
-# (BENCH_UID, no passwd entry needed; not the 64123 of tests/rootless.bats, so that a
-# bench beside a test run does not make the test's "nothing of that user is left"
-# fail), so "every process of that user" is exactly the labs.  That user has a shell
+# (BENCH_UID, no passwd entry needed; not one of the uids the tests run as, 64123 and
+# up, so that a bench beside a test run does not make a test's "nothing of that user
+# is left" fail), so "every process of that user" is exactly the labs.  That user has a shell
 # of its own, started once (a coprocess), which times each command it is sent itself:
 # the rootless side is then one fork and exec per command, as root's side is here, and
 # neither pays for setpriv.
-RL_UID=${BENCH_UID:-64124}
+RL_UID=${BENCH_UID:-64140}
 RL_BIN=$(mktemp -d /tmp/nslab-bench.XXXXXX) || exit 1
 chmod 755 "$RL_BIN"
 cp 04-netns-veth/netns-veth 05-bridge-dhcp/bridge-dhcp "$RL_BIN/"
