@@ -2,9 +2,10 @@
 # bench.sh - make bench: each stage against the standard tool doing the same, run
 # alternately in one run (so both see the same machine), median wall time of each and
 # their ratio; then the rootless labs (-U, run by an ordinary user) against root mode
-# the same way, and many of one user's at once.  Targets are printed beside the figures.  A miss is reported at the end,
-# named, with how far off it was; the exit status says which targets missed: bit K
-# (1, 2, 4, ...) for the Kth target in the order they run (0: every target met).
+# the same way, and many of one user's at once.  Targets are printed beside the
+# figures.  A miss is reported at the end, named, with how far off it was; the exit
+# status says which targets missed: bit K (1, 2, 4, ...) for the Kth target in the
+# order they run (0: every target met).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces): sudo make bench" >&2; exit 1; }
