@@ -95,6 +95,30 @@ unshare_for_uid() { # ARGS...
   if is_root; then unshare "$@"; else unshare --user --map-root-user "$@"; fi
 }
 
+# The per-user directory of rootless labs (common/userdir.c).
+user_dir() {
+  if [ "${XDG_RUNTIME_DIR:-}" = "${XDG_RUNTIME_DIR#/}" ]; then
+    printf '/tmp/nslab-%s\n' "$(id -u)"
+  else
+    printf '%s/nslab\n' "$XDG_RUNTIME_DIR"
+  fi
+}
+
+# CMD where the lab is: as root, here (the machine's /run/netns); as an ordinary user,
+# in the lab's world: the user, mount, network and PID namespaces of the keeper of
+# lab LAB_HOST (its --host-ns), joined as every -U command joins them.  nsenter, not
+# the stage's `shell`: a half-made lab must be looked at too.  Its status is CMD's.
+in_lab() { # CMD [ARGS...]
+  if is_root; then
+    "$@"
+    return
+  fi
+  local pid
+  pid=$(cut -d' ' -f1 "$(user_dir)/$LAB_HOST.keeper") || return 1
+  # --preserve-credentials: we are root inside already (mapped), and setgroups is denied
+  nsenter --target "$pid" --user --mount --net --pid --preserve-credentials --wdns="$PWD" "$@"
+}
+
 # The host's view of things a test must leave unchanged: its mounts (less the
 # /run/netns entries other suites' namespaces add), links, addresses and routes.
 host_snapshot() {
