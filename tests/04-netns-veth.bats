@@ -135,10 +135,15 @@ veth1"
 
 @test "up killed with a process still inside ns1: down deletes the veth pair too" {
   "$NV" -q "${OPTS[@]}" up
-  in_lab ip netns exec "$N" sleep 30 &
+  if is_root; then
+    ip netns exec "$N" sleep 30 &
+  else
+    in_lab ip netns exec "$N" sleep 30 &
+  fi
   local holder=$!
-  sleep 0.5
+  sleep 0.2
   if ! is_root; then
+    sleep 0.3 # the join first
     # -U: the sleeper is in the keeper's PID namespace, so down, which ends the
     # keeper, ends it too; before that, it deletes the pair itself all the same
     run "$NV" "${OPTS[@]}" down
