@@ -20,7 +20,7 @@ setup() {
   H=$(unique_name nvh)
   N=$(unique_name nvn)
   OPTS=(--host-ns "$H" --ns "$N")
-  LAB_HOST=$H
+  export LAB_HOST=$H # read by in_lab (helpers.bash)
 }
 
 teardown() {
@@ -175,16 +175,18 @@ veth1"
   # the kernel's own IPv6 duplicate address detection may finish in between: a link-local
   # address stops being "tentative" by itself, which is no change of ours; nor is the
   # link-local address it gives veth1 once its carrier is up, which may come in between
+  # shellcheck disable=SC2016 # expanded by the inner sh
   addrs() { in_lab sh -c 'ip -n "$1" -o addr; ip -n "$2" -o addr' sh "$N" "$H" | grep -v ' inet6 fe80:'; }
   before=$(in_lab cat "/run/nslab/$H.state"; addrs | sed 's/ tentative//')
   run --separate-stderr "$NV" "${OPTS[@]}" up
   assert_failure 1
+  local err=$stderr
   if ! is_root; then
     # -U: the join of the keeper is narrated first
-    [[ ${stderr%%$'\n'*} == *"~ nsenter --target "* ]]
-    stderr=${stderr#*$'\n'}
+    [[ ${err%%$'\n'*} == *"~ nsenter --target "* ]]
+    err=${err#*$'\n'}
   fi
-  assert_equal "$stderr" "04-netns-veth: $H is already up (/run/nslab/$H.state lists what it made) (run '$NV_HINT down' first)"
+  assert_equal "$err" "04-netns-veth: $H is already up (/run/nslab/$H.state lists what it made) (run '$NV_HINT down' first)"
   assert_equal "$(in_lab cat "/run/nslab/$H.state"; addrs | sed 's/ tentative//')" "$before"
 }
 

@@ -21,7 +21,7 @@ setup() {
   L=$(unique_name b5l)
   N=$(unique_name b5n)
   OPTS=(--host-ns "$H" --lan-ns "$L" --ns "$N")
-  LAB_HOST=$H
+  export LAB_HOST=$H # read by in_lab (helpers.bash)
 }
 
 teardown() {
@@ -270,12 +270,13 @@ WRAP
   "$BD" -q "${OPTS[@]}" up
   run --separate-stderr "$BD" "${OPTS[@]}" up
   assert_failure 1
+  local err=$stderr
   if ! is_root; then
     # -U: the join of the keeper is narrated first
-    [[ ${stderr%%$'\n'*} == *"~ nsenter --target "* ]]
-    stderr=${stderr#*$'\n'}
+    [[ ${err%%$'\n'*} == *"~ nsenter --target "* ]]
+    err=${err#*$'\n'}
   fi
-  assert_equal "$stderr" "05-bridge-dhcp: $H is already up (/run/nslab/$H.state lists what it made) (run '$BD_HINT down' first)"
+  assert_equal "$err" "05-bridge-dhcp: $H is already up (/run/nslab/$H.state lists what it made) (run '$BD_HINT down' first)"
 }
 
 @test "bad options: one line naming the problem, exit 2, nothing created" {

@@ -86,7 +86,7 @@ as_nobody() { # PROGRAM [ARGS...]
 as_unprivileged() { # PROGRAM [ARGS...]
   if is_root; then as_nobody "$@"; else "$@"; fi
 }
-STUDENT_UID=65534
+export STUDENT_UID=65534
 [ "$(id -u)" = 0 ] || STUDENT_UID=$(id -u)
 
 # unshare(1) as the machine's root does it; as an ordinary user, the same in a user
