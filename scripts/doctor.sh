@@ -71,7 +71,7 @@ fi
 # user makes a user namespace with a network namespace in it, and a veth pair there, as
 # a rootless lab does.  Run as root (of the machine), doctor tries it as nobody.
 probe_as=()
-probe_who="$(id -un 2>/dev/null || id -u)"
+probe_who=$(id -un 2>/dev/null) || probe_who=$(id -u) # a uid with no name: id -un prints it, and fails
 if [ "$(id -u)" = 0 ] && [ "$(awk '{print $1, $2, $3}' /proc/self/uid_map)" = "0 0 4294967295" ]; then
   probe_as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
   probe_who=nobody

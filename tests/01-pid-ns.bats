@@ -3,10 +3,12 @@
 
 load helpers
 
-PIDNS="$NSLAB_ROOT/01-pid-ns/pid-ns"
+PIDNS_PROG="$NSLAB_ROOT/01-pid-ns/pid-ns"
 
+# As an ordinary user, every test runs the stage with -U (stage_for_uid).
 setup() {
-  require_root
+  require_userns
+  PIDNS=$(stage_for_uid "$PIDNS_PROG")
 }
 
 @test "ps auxw inside shows ps itself as PID 1 and nothing of the host" {
@@ -41,8 +43,17 @@ setup() {
   # narration goes to stderr, the command's output to stdout
   [ -z "$output" ]
   mapfile -t nar <<<"$stderr"
+  if is_root; then
+    [[ ${nar[1]} =~ ^\[pid-ns\]\ clone\(CLONE_NEWPID\|CLONE_NEWNS\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --fork$ ]]
+  else
+    # -U: the user namespace, and its maps written by the parent, come first
+    [[ ${nar[1]} =~ ^\[pid-ns\]\ clone\(CLONE_NEWUSER\|CLONE_NEWPID\|CLONE_NEWNS\|SIGCHLD\)\ +~\ unshare\ --user\ --pid\ --mount\ --fork$ ]]
+    [[ ${nar[2]} == *"~ echo 'deny' > /proc/"*"/setgroups" ]]
+    [[ ${nar[3]} == *"~ echo '0 $STUDENT_UID 1' > /proc/"*"/uid_map" ]]
+    [[ ${nar[4]} == *"/gid_map" ]]
+    nar=("${nar[0]}" "${nar[1]}" "${nar[@]:5}")
+  fi
   assert_equal "${#nar[@]}" 7
-  [[ ${nar[1]} =~ ^\[pid-ns\]\ clone\(CLONE_NEWPID\|CLONE_NEWNS\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --fork$ ]]
   [[ ${nar[2]} =~ ^\[pid-ns\]\ the\ child\ is\ PID\ [0-9]+\ on\ the\ host\ and\ PID\ 1\ inside ]]
   [[ ${nar[3]} =~ ~\ mount\ --make-rprivate\ /$ ]]
   [[ ${nar[4]} =~ ~\ mount\ -t\ proc\ proc\ /proc$ ]]
@@ -121,7 +132,7 @@ setup() {
 @test "where / is shared (systemd), the article's code breaks the host's /proc: the trap is real here" {
   # the control: without MS_PRIVATE, a proc mounted in a child leaks into the parent.
   # All inside a throwaway mount namespace, so the machine's /proc is never touched.
-  run unshare --mount sh -c '
+  run unshare_for_uid --mount sh -c '
     mount --make-rshared /
     unshare --pid --fork --mount --propagation unchanged sh -c "mount -t proc proc /proc"
     test -e /proc/self && echo "proc ok" || echo "proc broken"'
@@ -130,7 +141,7 @@ setup() {
 }
 
 @test "where / is shared (systemd), pid-ns leaves the host's /proc listing its processes" {
-  run unshare --mount sh -c "
+  run unshare_for_uid --mount sh -c "
     mount --make-rshared /
     '$PIDNS' -q -- true || exit 1
     test -e /proc/self && test -d /proc/\$\$ && echo 'proc ok' || echo 'proc broken'
@@ -142,7 +153,7 @@ setup() {
 }
 
 @test "not root: one line naming the privilege and how to run it, exit 1" {
-  run --separate-stderr as_nobody "$PIDNS" -- true
+  run --separate-stderr as_unprivileged "$PIDNS_PROG" -- true
   assert_equal "$status" 1
   assert_equal "$output" ""
   assert_equal "$stderr" "01-pid-ns: clone(CLONE_NEWPID|CLONE_NEWNS|SIGCHLD) ~ unshare --pid --mount --fork: Operation not permitted (new namespaces need CAP_SYS_ADMIN; run as root: sudo make run-01, or add -U for a user namespace of your own)"

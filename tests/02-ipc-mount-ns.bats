@@ -5,10 +5,12 @@
 
 load helpers
 
-IPCNS="$NSLAB_ROOT/02-ipc-mount-ns/ipc-mount-ns"
+IPCNS_PROG="$NSLAB_ROOT/02-ipc-mount-ns/ipc-mount-ns"
 
+# As an ordinary user, every test runs the stage with -U (stage_for_uid).
 setup() {
-  require_root
+  require_userns
+  IPCNS=$(stage_for_uid "$IPCNS_PROG")
 }
 
 # The msqids of the System V message queues this IPC namespace has, one a line.
@@ -16,7 +18,12 @@ host_msqids() { ipcs -q | awk '$2 ~ /^[0-9]+$/ {print $2}' | sort; }
 
 # Runs a command with the host's POSIX message queues under $1 (a mqueue mount made
 # in a throwaway mount namespace: same IPC namespace as the host, no host mount).
+# An ordinary user uses the machine's own mount of it, /dev/mqueue, when there is one.
 with_host_mqueue() { # DIR CMD
+  if ! is_root; then
+    sh -c 'eval "$2"' sh /dev/mqueue "$2"
+    return
+  fi
   mkdir -p "$1"
   unshare --mount sh -c 'mount -t mqueue mqueue "$1" && eval "$2"' sh "$1" "$2"
 }
@@ -43,6 +50,8 @@ with_host_mqueue() { # DIR CMD
 }
 
 @test "POSIX message queues: the host's are not inside, and the child's own stay inside" {
+  is_root || mountpoint -q /dev/mqueue ||
+    require_root "the host's POSIX queues: no /dev/mqueue here, and only root may mount one"
   local dir="$BATS_TEST_TMPDIR/mq" name
   name=$(unique_name nslabq)
   with_host_mqueue "$dir" "touch \"\$1/$name\""
@@ -75,7 +84,7 @@ with_host_mqueue() { # DIR CMD
   local dir="$BATS_TEST_TMPDIR/later"
   mkdir -p "$dir"
   # a throwaway mount namespace with a shared /, as systemd leaves it
-  run unshare --mount sh -c '
+  run unshare_for_uid --mount sh -c '
     mount --make-rshared /
     "$1" -q -- sh -c "sleep 1; findmnt -n -o FSTYPE \"$2\" || echo none" &
     sleep 0.3
@@ -86,7 +95,7 @@ with_host_mqueue() { # DIR CMD
   assert_line 'host: tmpfs'
   assert_line none
   # the control: a mount namespace that keeps the shared propagation does see it
-  run unshare --mount sh -c '
+  run unshare_for_uid --mount sh -c '
     mount --make-rshared /
     unshare --mount --propagation unchanged sh -c "sleep 1; findmnt -n -o FSTYPE \"\$1\" || echo none" sh "$1" &
     sleep 0.3
@@ -121,7 +130,14 @@ with_host_mqueue() { # DIR CMD
   run --separate-stderr "$IPCNS" -n lab -- true
   assert_success
   mapfile -t nar <<<"$stderr"
-  [[ ${nar[0]} =~ clone\(CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_NEWUTS\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --ipc\ --uts\ --fork$ ]]
+  if is_root; then
+    [[ ${nar[0]} =~ clone\(CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_NEWUTS\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --ipc\ --uts\ --fork$ ]]
+  else
+    # -U: the user namespace, then its maps, come first
+    [[ ${nar[0]} =~ clone\(CLONE_NEWUSER\|CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_NEWUTS\|SIGCHLD\)\ +~\ unshare\ --user\ --pid\ --mount\ --ipc\ --uts\ --fork$ ]]
+    [[ ${nar[3]} == *"~ echo '0 $STUDENT_UID 1' > /proc/"*"/gid_map" ]]
+    nar=("${nar[0]}" "${nar[@]:4}")
+  fi
   [[ ${nar[1]} =~ ~\ mount\ --make-rprivate\ /$ ]]
   [[ ${nar[2]} =~ ~\ mount\ -t\ proc\ proc\ /proc$ ]]
   [[ ${nar[3]} =~ ~\ mount\ -t\ tmpfs\ tmpfs\ /mnt$ ]]
@@ -131,6 +147,7 @@ with_host_mqueue() { # DIR CMD
 }
 
 @test "--leak: the child's mounts land in the parent's table, and only in a throwaway one" {
+  require_root "--leak goes without -U"
   local before after
   before=$(host_snapshot)
   run --separate-stderr "$IPCNS" --leak -- true
@@ -145,6 +162,7 @@ with_host_mqueue() { # DIR CMD
 }
 
 @test "--leak on a shared / leaves the machine's /proc listing its processes" {
+  require_root "--leak goes without -U"
   run unshare --mount sh -c "
     mount --make-rshared /
     '$IPCNS' -q --leak -- true || exit 1
@@ -154,7 +172,7 @@ with_host_mqueue() { # DIR CMD
 }
 
 @test "--leak with -U: one line saying why, exit 2" {
-  run --separate-stderr "$IPCNS" --leak -U -- true
+  run --separate-stderr "$IPCNS_PROG" --leak -U -- true
   assert_equal "$status" 2
   assert_equal "$stderr" "02-ipc-mount-ns: --leak and -U do not go together: mounts made in a user namespace never propagate out (try '02-ipc-mount-ns/ipc-mount-ns -h')"
 }
@@ -175,7 +193,7 @@ with_host_mqueue() { # DIR CMD
 }
 
 @test "not root: one line naming the privilege and -U, exit 1" {
-  run --separate-stderr as_nobody "$IPCNS" -- true
+  run --separate-stderr as_unprivileged "$IPCNS_PROG" -- true
   assert_equal "$status" 1
   assert_equal "$stderr" "02-ipc-mount-ns: clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|SIGCHLD) ~ unshare --pid --mount --ipc --uts --fork: Operation not permitted (new namespaces need CAP_SYS_ADMIN; run as root: sudo make run-02, or add -U for a user namespace of your own)"
 }

@@ -5,10 +5,12 @@
 
 load helpers
 
-DROP="$NSLAB_ROOT/03-user-drop/user-drop"
+DROP_PROG="$NSLAB_ROOT/03-user-drop/user-drop"
 
+# As an ordinary user, every test runs the stage with -U (stage_for_uid).
 setup() {
-  require_root
+  require_userns
+  DROP=$(stage_for_uid "$DROP_PROG")
 }
 
 @test "id after the drop: uid=65534(nobody) gid=65534(nogroup), no supplementary groups" {
@@ -34,10 +36,13 @@ setup() {
 
 @test "no way back to root: setresuid(0) is refused with EPERM" {
   # setpriv exits 127 when it cannot set up the command
+  local why="Operation not permitted"
+  # -U: in the user namespace 0 is not even mapped (only 65534 is, to us)
+  is_root || why="Invalid argument"
   run -127 --separate-stderr "$DROP" -q -- setpriv --regid=0 --keep-groups id
-  assert_equal "$stderr" "setpriv: setresgid failed: Operation not permitted"
+  assert_equal "$stderr" "setpriv: setresgid failed: $why"
   run -127 --separate-stderr "$DROP" -q -- setpriv --reuid=0 id
-  assert_equal "$stderr" "setpriv: setresuid failed: Operation not permitted"
+  assert_equal "$stderr" "setpriv: setresuid failed: $why"
 }
 
 @test "the article's view: bash is PID 1, ps as nobody sees only the namespace" {
@@ -67,10 +72,20 @@ setup() {
   run --separate-stderr "$DROP" -- true
   assert_success
   mapfile -t nar <<<"$stderr"
-  [[ ${nar[0]} =~ clone\(CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_FILES\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --ipc\ --fork$ ]]
+  if is_root; then
+    [[ ${nar[0]} =~ clone\(CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_FILES\|SIGCHLD\)\ +~\ unshare\ --pid\ --mount\ --ipc\ --fork$ ]]
+  else
+    # -U: 65534 inside is us outside; setgroups() is denied there, so it is skipped
+    [[ ${nar[0]} =~ clone\(CLONE_NEWUSER\|CLONE_NEWPID\|CLONE_NEWNS\|CLONE_NEWIPC\|CLONE_FILES\|SIGCHLD\)\ +~\ unshare\ --user\ --pid\ --mount\ --ipc\ --fork$ ]]
+    [[ ${nar[2]} == *"~ echo '65534 $STUDENT_UID 1' > /proc/"*"/uid_map" ]]
+    [[ ${nar[6]} == *"setgroups() is denied in this user namespace"* ]]
+    nar=("${nar[0]}" "${nar[@]:4}")
+  fi
   [[ ${nar[1]} =~ ~\ mount\ --make-rprivate\ /$ ]]
   [[ ${nar[2]} =~ ~\ mount\ -t\ proc\ proc\ /proc$ ]]
-  [[ ${nar[3]} =~ setgroups\(0,\ NULL\)\ +~\ setpriv\ --clear-groups$ ]]
+  if is_root; then
+    [[ ${nar[3]} =~ setgroups\(0,\ NULL\)\ +~\ setpriv\ --clear-groups$ ]]
+  fi
   [[ ${nar[4]} =~ setgid\(65534\)\ +~\ setpriv\ --regid=65534$ ]]
   [[ ${nar[5]} =~ setuid\(65534\)\ +~\ setpriv\ --reuid=65534$ ]]
   [[ ${nar[6]} =~ execvp\(\"true\"\)\ as\ uid\ 65534\ gid\ 65534\ +~\ exec\ true$ ]]
@@ -98,6 +113,7 @@ setup() {
 }
 
 @test "setuid failing for real stops the program before the command runs" {
+  require_root "maps of 65536 groups"
   # An outer user namespace, made by root, where every group is mapped but only user
   # 0: setgroups and setgid(65534) work, setuid(65534) gets EINVAL.
   local go="$BATS_TEST_TMPDIR/go"
@@ -123,6 +139,7 @@ setup() {
 }
 
 @test "setuid first makes the later calls fail: the order matters" {
+  require_root "setpriv from root"
   # what the drop would meet in the wrong order, with the standard tool
   run -127 --separate-stderr setpriv --reuid=65534 setpriv --regid=65534 --keep-groups true
   assert_equal "$stderr" "setpriv: setresgid failed: Operation not permitted"
@@ -145,7 +162,7 @@ setup() {
 }
 
 @test "not root: one line naming the privilege and -U, exit 1" {
-  run --separate-stderr as_nobody "$DROP" -- true
+  run --separate-stderr as_unprivileged "$DROP_PROG" -- true
   assert_equal "$status" 1
   assert_equal "$stderr" "03-user-drop: clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_FILES|SIGCHLD) ~ unshare --pid --mount --ipc --fork: Operation not permitted (new namespaces need CAP_SYS_ADMIN; run as root: sudo make run-03, or add -U for a user namespace of your own)"
 }

@@ -1,32 +1,36 @@
 #!/usr/bin/env bats
 # Stage 04: a named network namespace and a veth pair, over netlink; checked with ip.
+# As an ordinary user the same tests run the stage with -U (stage_for_uid), and look
+# at the lab from inside its world (in_lab), where ip sees it as root sees it here.
 
 load helpers
 
-NV="$NSLAB_ROOT/04-netns-veth/netns-veth"
+NV_PROG="$NSLAB_ROOT/04-netns-veth/netns-veth"
 
 setup_file() {
-  if [ "$(id -u)" = 0 ]; then
-    host_snapshot >"$BATS_FILE_TMPDIR/host.before"
-  fi
+  host_snapshot >"$BATS_FILE_TMPDIR/host.before"
 }
 
 setup() {
-  require_root
+  require_userns
+  NV=$(stage_for_uid "$NV_PROG")
+  # what the stage's hints call it: with -U as an ordinary user
+  NV_HINT="04-netns-veth/netns-veth${NSLAB_U:+ $NSLAB_U}"
   # each test its own lab: no two tests, nor the tutorial's ns1, can collide
   H=$(unique_name nvh)
   N=$(unique_name nvn)
   OPTS=(--host-ns "$H" --ns "$N")
+  export LAB_HOST=$H # read by in_lab (helpers.bash)
 }
 
 teardown() {
-  [ "$(id -u)" = 0 ] || return 0
   "$NV" -q "${OPTS[@]}" down >/dev/null 2>&1 || true
   # a namespace a test made by hand, to play someone else's
   if [ -n "${HAND_MADE:-}" ]; then ip netns del "$HAND_MADE" 2>/dev/null || true; fi
 }
 
-# Nothing of lab H/N is left: namespaces, /run/netns entries, state file.
+# Nothing of lab H/N is left: namespaces, /run/netns entries, state file; as an
+# ordinary user, the keeper that held them all (its record, its process).
 assert_nothing_left() {
   if ip netns list | grep -qE "^($H|$N)( |\$)"; then
     fail "ip netns list still shows the lab: $(ip netns list)"
@@ -34,42 +38,45 @@ assert_nothing_left() {
   [ ! -e "/run/netns/$H" ]
   [ ! -e "/run/netns/$N" ]
   [ ! -e "/run/nslab/$H.state" ]
+  if ! is_root; then
+    [ ! -e "$(user_dir)/$H.keeper" ] || fail "the keeper's record is left: $(user_dir)/$H.keeper"
+  fi
 }
 
 @test "up: ip netns list shows both namespaces, ip -n shows the article's addresses and routes" {
   run "$NV" -q "${OPTS[@]}" up
   assert_success
-  run ip netns list
+  run in_lab ip netns list
   assert_line --regexp "^$H( |$)"
   assert_line --regexp "^$N( |$)"
-  run ip -n "$N" -br -4 addr
+  run in_lab ip -n "$N" -br -4 addr
   assert_line --regexp '^lo +UNKNOWN +127\.0\.0\.1/8 *$'
   assert_line --regexp '^veth1@if[0-9]+ +(UP|LOWERLAYERDOWN|DOWN) +192\.168\.5\.10/24 *$'
-  run ip -n "$H" -br -4 addr
+  run in_lab ip -n "$H" -br -4 addr
   assert_line --regexp '^veth0@if[0-9]+ +[A-Z]+ +192\.168\.5\.5/24 *$'
-  run ip -n "$N" route
+  run in_lab ip -n "$N" route
   assert_output --regexp '^192\.168\.5\.0/24 dev veth1 proto kernel scope link src 192\.168\.5\.10 *$'
-  run ip -n "$H" route
+  run in_lab ip -n "$H" route
   assert_output --regexp '^192\.168\.5\.0/24 dev veth0 proto kernel scope link src 192\.168\.5\.5 *$'
 }
 
 @test "ip netns exec ns1 ip link shows only lo and veth1; the host side only lo and veth0" {
   "$NV" -q "${OPTS[@]}" up
-  run ip netns exec "$N" ip -br link
+  run in_lab ip netns exec "$N" ip -br link
   assert_equal "${#lines[@]}" 2
   assert_line --index 0 --regexp '^lo '
   assert_line --index 1 --regexp '^veth1@if[0-9]+ '
-  run ip -n "$H" -o link
+  run in_lab ip -n "$H" -o link
   assert_equal "${#lines[@]}" 2
   assert_line --index 1 --regexp '^[0-9]+: veth0@if[0-9]+: .*link-netns '"$N"
 }
 
 @test "a ping crosses the pair both ways (ip netns exec and our exec)" {
   "$NV" -q "${OPTS[@]}" up
-  run ip netns exec "$H" ping -c 1 -W 2 192.168.5.10
+  run in_lab ip netns exec "$H" ping -c 1 -W 2 192.168.5.10
   assert_success
   assert_line --partial '1 received'
-  run ip netns exec "$N" ping -c 1 -W 2 192.168.5.5
+  run in_lab ip netns exec "$N" ping -c 1 -W 2 192.168.5.5
   assert_success
   run "$NV" -q "${OPTS[@]}" exec -- ping -c 1 -W 2 192.168.5.5
   assert_success
@@ -83,7 +90,7 @@ assert_nothing_left() {
   assert_output "lo
 veth1"
   run "$NV" -q exec --host "${OPTS[@]}" -- readlink /proc/self/ns/net
-  assert_output "net:[$(stat -L -c %i "/run/netns/$H")]"
+  assert_output "net:[$(in_lab stat -L -c %i "/run/netns/$H")]"
   run "$NV" -q "${OPTS[@]}" exec -- sh -c 'exit 5'
   assert_equal "$status" 5
   run -127 --separate-stderr "$NV" -q "${OPTS[@]}" exec -- /nonexistent/cmd
@@ -93,7 +100,7 @@ veth1"
 
 @test "down leaves nothing: namespaces, links, /run/netns entries, state" {
   "$NV" -q "${OPTS[@]}" up
-  [ -e "/run/nslab/$H.state" ]
+  in_lab test -e "/run/nslab/$H.state"
   run --separate-stderr "$NV" "${OPTS[@]}" down
   assert_success
   assert_nothing_left
@@ -104,7 +111,11 @@ veth1"
   # down again: nothing to do, says so, succeeds
   run --separate-stderr "$NV" "${OPTS[@]}" down
   assert_success
-  assert_equal "$stderr" "[netns-veth] $H is not up (no /run/nslab/$H.state): nothing to remove"
+  if is_root; then
+    assert_equal "$stderr" "[netns-veth] $H is not up (no /run/nslab/$H.state): nothing to remove"
+  else
+    assert_equal "$stderr" "[netns-veth] $H is not up (no keeper in $(user_dir)/$H.keeper): nothing to remove"
+  fi
   assert_nothing_left
 }
 
@@ -113,7 +124,7 @@ veth1"
   for k in 1 2 3 4 5; do
     run env NSLAB_KILL_AFTER_SAVE=$k "$NV" -q "${OPTS[@]}" up
     assert_equal "$status" 137
-    [ -e "/run/nslab/$H.state" ]
+    in_lab test -e "/run/nslab/$H.state"
     run "$NV" -q "${OPTS[@]}" up
     assert_failure 1
     run "$NV" -q "${OPTS[@]}" down
@@ -124,9 +135,24 @@ veth1"
 
 @test "up killed with a process still inside ns1: down deletes the veth pair too" {
   "$NV" -q "${OPTS[@]}" up
-  ip netns exec "$N" sleep 30 &
+  if is_root; then
+    ip netns exec "$N" sleep 30 &
+  else
+    in_lab ip netns exec "$N" sleep 30 &
+  fi
   local holder=$!
   sleep 0.2
+  if ! is_root; then
+    sleep 0.3 # the join first
+    # -U: the sleeper is in the keeper's PID namespace, so down, which ends the
+    # keeper, ends it too; before that, it deletes the pair itself all the same
+    run "$NV" "${OPTS[@]}" down
+    assert_success
+    assert_nothing_left
+    assert_output --partial "RTM_DELLINK veth0 (in $H; PID "
+    wait "$holder" || true
+    return
+  fi
   local ns_ino
   ns_ino=$(stat -L -c %i "/run/netns/$N")
   run "$NV" "${OPTS[@]}" down
@@ -147,16 +173,26 @@ veth1"
   "$NV" -q "${OPTS[@]}" up
   local before
   # the kernel's own IPv6 duplicate address detection may finish in between: a link-local
-  # address stops being "tentative" by itself, which is no change of ours
-  addrs() { ip -n "$N" -o addr; ip -n "$H" -o addr; }
-  before=$(cat "/run/nslab/$H.state"; addrs | sed 's/ tentative//')
+  # address stops being "tentative" by itself, which is no change of ours; nor is the
+  # link-local address it gives veth1 once its carrier is up, which may come in between
+  # shellcheck disable=SC2016 # expanded by the inner sh
+  addrs() { in_lab sh -c 'ip -n "$1" -o addr; ip -n "$2" -o addr' sh "$N" "$H" | grep -v ' inet6 fe80:'; }
+  before=$(in_lab cat "/run/nslab/$H.state"; addrs | sed 's/ tentative//')
   run --separate-stderr "$NV" "${OPTS[@]}" up
   assert_failure 1
-  assert_equal "$stderr" "04-netns-veth: $H is already up (/run/nslab/$H.state lists what it made) (run '04-netns-veth/netns-veth down' first)"
-  assert_equal "$(cat "/run/nslab/$H.state"; addrs | sed 's/ tentative//')" "$before"
+  local err=$stderr
+  if ! is_root; then
+    # -U: the join of the keeper is narrated first
+    [[ ${err%%$'\n'*} == *"~ nsenter --target "* ]]
+    err=${err#*$'\n'}
+  fi
+  assert_equal "$err" "04-netns-veth: $H is already up (/run/nslab/$H.state lists what it made) (run '$NV_HINT down' first)"
+  assert_equal "$(in_lab cat "/run/nslab/$H.state"; addrs | sed 's/ tentative//')" "$before"
 }
 
 @test "a namespace of the same name that is not ours: up refuses, down never touches it" {
+  # -U: before up there is no world of ours to make one in by hand
+  require_root "a namespace made by hand on the machine before up"
   HAND_MADE=$N
   ip netns add "$N"
   local ino
@@ -174,18 +210,24 @@ veth1"
 
 @test "a namespace replaced behind our back is left alone by down" {
   "$NV" -q "${OPTS[@]}" up
-  ip netns del "$N"
-  HAND_MADE=$N
-  ip netns add "$N"
+  in_lab ip netns del "$N"
+  is_root && HAND_MADE=$N
+  in_lab ip netns add "$N"
   local ino
-  ino=$(stat -L -c %i "/run/netns/$N")
+  ino=$(in_lab stat -L -c %i "/run/netns/$N")
+  # -U: down then ends the keeper; the hand-made namespace is the keeper's, and
+  # goes with it: what this shows is down's refusal, and that it removed the rest
   run --separate-stderr "$NV" -q "${OPTS[@]}" down
   assert_failure 1
   assert_equal "$stderr" "04-netns-veth: ip netns del $N: Stale file handle (not the namespace netns-veth created: left alone)"
-  [ "$(stat -L -c %i "/run/netns/$N")" = "$ino" ]
-  [ ! -e "/run/netns/$H" ]
-  [ ! -e "/run/nslab/$H.state" ]
-  ip netns del "$N"
+  if is_root; then
+    [ "$(stat -L -c %i "/run/netns/$N")" = "$ino" ]
+    [ ! -e "/run/netns/$H" ]
+    [ ! -e "/run/nslab/$H.state" ]
+    ip netns del "$N"
+  else
+    [ -n "$ino" ]
+  fi
 }
 
 @test "bad input: one line naming the problem, exit 2, nothing created" {
@@ -230,6 +272,8 @@ veth1"
   run --separate-stderr "$NV" "${OPTS[@]}" up
   assert_success
   mapfile -t nar <<<"$stderr"
+  # -U: the keeper's lines come first, up to the join; the lab's follow, the same
+  is_root || mapfile -t nar < <(sed '1,/~ nsenter --target /d' <<<"$stderr")
   [[ ${nar[0]} =~ ^\[netns-veth\]\ mkdir\(/run/netns\).*unshare\(CLONE_NEWNET\).*\ +~\ ip\ netns\ add\ $H$ ]]
   [[ ${nar[1]} =~ ~\ ip\ netns\ add\ $N$ ]]
   local s
@@ -248,9 +292,9 @@ veth1"
   [[ $s == *"[netns-veth] RTM_NEWLINK veth0 type veth peer veth1  ~ ip -n $H link add veth0 type veth peer name veth1"$'\n'* ]]
   [[ $s == *"RTM_NEWLINK veth1 IFLA_NET_NS_FD (an fd on $N)"*"~ ip -n $H link set veth1 netns $N"* ]]
   # the same lab either way
-  run ip -n "$N" -br -4 addr show dev veth1
+  run in_lab ip -n "$N" -br -4 addr show dev veth1
   assert_output --regexp '^veth1@if[0-9]+ +[A-Z]+ +192\.168\.5\.10/24 *$'
-  run ip netns exec "$N" ping -c 1 -W 2 192.168.5.5
+  run in_lab ip netns exec "$N" ping -c 1 -W 2 192.168.5.5
   assert_success
 }
 
@@ -262,24 +306,24 @@ veth1"
   assert_line "$N:"
   assert_line --regexp '^  veth1 +[A-Z]+ +192\.168\.5\.10/24$'
   local r
-  r=$(ip -n "$N" route | sed 's/ *$//')
+  r=$(in_lab ip -n "$N" route | sed 's/ *$//')
   assert_line "  $r"
-  r=$(ip -n "$H" route | sed 's/ *$//')
+  r=$(in_lab ip -n "$H" route | sed 's/ *$//')
   assert_line "  $r"
 }
 
 @test "show and exec when the lab is not up: one line, exit 1" {
   run --separate-stderr "$NV" -q "${OPTS[@]}" show
   assert_failure 1
-  assert_equal "$stderr" "04-netns-veth: $H is not up (run '04-netns-veth/netns-veth up' first)"
+  assert_equal "$stderr" "04-netns-veth: $H is not up (run '$NV_HINT up' first)"
 }
 
 @test "other names and addresses are used as given" {
   run "$NV" -q "${OPTS[@]}" --veth0 left --veth1 right --addr0 10.77.0.1/30 --addr1 10.77.0.2/30 up
   assert_success
-  run ip -n "$N" -br -4 addr
+  run in_lab ip -n "$N" -br -4 addr
   assert_line --regexp '^right@if[0-9]+ +[A-Z]+ +10\.77\.0\.2/30 *$'
-  run ip netns exec "$H" ping -c 1 -W 2 10.77.0.2
+  run in_lab ip netns exec "$H" ping -c 1 -W 2 10.77.0.2
   assert_success
   run "$NV" -q "${OPTS[@]}" --veth0 left --veth1 right --addr0 10.77.0.1/30 --addr1 10.77.0.2/30 down
   assert_success
@@ -297,7 +341,7 @@ veth1"
 }
 
 @test "not root: one line naming the step, exit 1, nothing created" {
-  run --separate-stderr as_nobody "$NV" -q "${OPTS[@]}" up
+  run --separate-stderr as_unprivileged "$NV_PROG" -q "${OPTS[@]}" up
   assert_failure 1
   assert_output ""
   assert_equal "$stderr" "04-netns-veth: ip netns add $H: Permission denied (network namespaces need CAP_SYS_ADMIN; run as root: sudo make run-04)"

@@ -1,29 +1,30 @@
 #!/usr/bin/env bats
 # Stage 05: a bridge onto an uplink, and DHCP inside the namespaces; checked with ip,
-# bridge, ping and dnsmasq's own lease file.
+# bridge, ping and dnsmasq's own lease file.  As an ordinary user the same tests run
+# the stage with -U (stage_for_uid), and look at the lab from inside its world (in_lab).
 
 load helpers
 
-BD="$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp"
+BD_PROG="$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp"
 
 setup_file() {
-  if [ "$(id -u)" = 0 ]; then
-    host_snapshot >"$BATS_FILE_TMPDIR/host.before"
-    sha256sum /etc/resolv.conf >"$BATS_FILE_TMPDIR/resolv.before"
-  fi
+  host_snapshot >"$BATS_FILE_TMPDIR/host.before"
+  sha256sum /etc/resolv.conf >"$BATS_FILE_TMPDIR/resolv.before"
 }
 
 setup() {
-  require_root
+  require_userns
+  BD=$(stage_for_uid "$BD_PROG")
+  BD_HINT="05-bridge-dhcp/bridge-dhcp${NSLAB_U:+ $NSLAB_U}"
   # each test its own lab: no two tests, nor the tutorial's ns1, can collide
   H=$(unique_name b5h)
   L=$(unique_name b5l)
   N=$(unique_name b5n)
   OPTS=(--host-ns "$H" --lan-ns "$L" --ns "$N")
+  export LAB_HOST=$H # read by in_lab (helpers.bash)
 }
 
 teardown() {
-  [ "$(id -u)" = 0 ] || return 0
   "$BD" -q "${OPTS[@]}" down >/dev/null 2>&1 || true
 }
 
@@ -41,27 +42,30 @@ assert_nothing_left() {
   [ ! -e "/run/nslab/$H.state" ]
   [ ! -e "/run/nslab/$H" ]
   [ -z "$(lab_procs)" ] || fail "still running: $(lab_procs)"
+  if ! is_root; then
+    [ ! -e "$(user_dir)/$H.keeper" ] || fail "the keeper's record is left: $(user_dir)/$H.keeper"
+  fi
 }
 
 mac_of() { # NS DEV
-  ip -n "$1" -br link show dev "$2" | awk '{print $3}'
+  in_lab ip -n "$1" -br link show dev "$2" | awk '{print $3}'
 }
 
 addr_of() { # NS DEV
-  ip -n "$1" -br -4 addr show dev "$2" | awk '{print $3}' | cut -d/ -f1
+  in_lab ip -n "$1" -br -4 addr show dev "$2" | awk '{print $3}' | cut -d/ -f1
 }
 
 @test "up: br0 has exactly eth0 and veth0 as ports, both forwarding" {
   run "$BD" -q "${OPTS[@]}" up
   assert_success
-  run bridge -n "$H" link
+  run in_lab bridge -n "$H" link
   assert_equal "${#lines[@]}" 2
   # (bridge names a port's veth peer by its index, looked up in the wrong namespace)
   assert_line --regexp '^[0-9]+: eth0@[a-z0-9]+: .* master br0 state forwarding '
   assert_line --regexp '^[0-9]+: veth0@[a-z0-9]+: .* master br0 state forwarding '
   # eth0 and veth0 hold no address (ifconfig eth0 0.0.0.0); br0 has eth0's MAC
-  [ -z "$(ip -n "$H" -4 addr show dev eth0)" ]
-  [ -z "$(ip -n "$H" -4 addr show dev veth0)" ]
+  [ -z "$(in_lab ip -n "$H" -4 addr show dev eth0)" ]
+  [ -z "$(in_lab ip -n "$H" -4 addr show dev veth0)" ]
   assert_equal "$(mac_of "$H" br0)" "$(mac_of "$H" eth0)"
 }
 
@@ -73,28 +77,28 @@ addr_of() { # NS DEV
   [[ $a0 =~ ^192\.168\.3\.[0-9]+$ ]]
   [[ $a1 =~ ^192\.168\.3\.[0-9]+$ ]]
   [ "$a0" != "$a1" ]
-  leases=$(cat "/run/nslab/$H/dnsmasq.leases")
+  leases=$(in_lab cat "/run/nslab/$H/dnsmasq.leases")
   [[ $leases == *" $(mac_of "$H" br0) $a0 "* ]]
   [[ $leases == *" $(mac_of "$N" veth1) $a1 "* ]]
   # the router is each one's default route
-  run ip -n "$N" route
+  run in_lab ip -n "$N" route
   assert_line --regexp '^default via 192\.168\.3\.1 dev veth1'
-  run ip -n "$H" route
+  run in_lab ip -n "$H" route
   assert_line --regexp '^default via 192\.168\.3\.1 dev br0'
 }
 
 @test "ns1 reaches the router and the lab host through the bridge" {
   "$BD" -q "${OPTS[@]}" up
-  run ip netns exec "$N" ping -c 1 -W 2 192.168.3.1
+  run in_lab ip netns exec "$N" ping -c 1 -W 2 192.168.3.1
   assert_success
-  run ip netns exec "$N" ping -c 1 -W 2 "$(addr_of "$H" br0)"
+  run in_lab ip netns exec "$N" ping -c 1 -W 2 "$(addr_of "$H" br0)"
   assert_success
   run "$BD" -q "${OPTS[@]}" exec -- ping -c 1 -W 2 192.168.3.1
   assert_success
   run "$BD" -q "${OPTS[@]}" exec --lan -- ping -c 1 -W 2 "$(addr_of "$N" veth1)"
   assert_success
   run "$BD" -q "${OPTS[@]}" exec --host -- readlink /proc/self/ns/net
-  assert_output "net:[$(stat -L -c %i "/run/netns/$H")]"
+  assert_output "net:[$(in_lab stat -L -c %i "/run/netns/$H")]"
 }
 
 @test "down stops dnsmasq and leaves nothing" {
@@ -108,7 +112,11 @@ addr_of() { # NS DEV
   assert_nothing_left
   run --separate-stderr "$BD" "${OPTS[@]}" down
   assert_success
-  assert_equal "$stderr" "[bridge-dhcp] $H is not up (no /run/nslab/$H.state): nothing to remove"
+  if is_root; then
+    assert_equal "$stderr" "[bridge-dhcp] $H is not up (no /run/nslab/$H.state): nothing to remove"
+  else
+    assert_equal "$stderr" "[bridge-dhcp] $H is not up (no keeper in $(user_dir)/$H.keeper): nothing to remove"
+  fi
 }
 
 @test "up killed after each state write, then down: nothing is left" {
@@ -117,7 +125,7 @@ addr_of() { # NS DEV
     run env NSLAB_KILL_AFTER_SAVE=$k "$BD" -q "${OPTS[@]}" up
     [ "$status" = 0 ] && break
     assert_equal "$status" 137
-    [ -e "/run/nslab/$H.state" ]
+    in_lab test -e "/run/nslab/$H.state"
     run "$BD" -q "${OPTS[@]}" down
     assert_success
     assert_nothing_left
@@ -144,22 +152,26 @@ addr_of() { # NS DEV
 }
 
 @test "dhclient and udhcpc with DNS offered: the lab's resolv.conf gets it, the machine's never" {
+  # -U: the overlay on the clients' /etc has the machine's /etc below it, whose files
+  # and directory belong to a root that is not mapped in the lab's user namespace:
+  # root there may not create /etc/resolv.conf, so the clients cannot write it
+  require_root "the clients' /etc overlay: -U cannot write /etc/resolv.conf there"
   local before
   before=$(sha256sum /etc/resolv.conf)
   run "$BD" -q --dns --dhcp-client dhclient "${OPTS[@]}" up
   assert_success
   # dhclient stays to renew: recorded, and stopped by down
   [ "$(pgrep -cf "dhclient .*/run/nslab/$H/")" = 2 ]
-  grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.br0/etc/resolv.conf"
-  grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.veth1/etc/resolv.conf"
-  [[ $(cat "/run/nslab/$H/dnsmasq.leases") == *" $(mac_of "$N" veth1) $(addr_of "$N" veth1) "* ]]
+  in_lab grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.br0/etc/resolv.conf"
+  in_lab grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.veth1/etc/resolv.conf"
+  [[ $(in_lab cat "/run/nslab/$H/dnsmasq.leases") == *" $(mac_of "$N" veth1) $(addr_of "$N" veth1) "* ]]
   assert_equal "$(sha256sum /etc/resolv.conf)" "$before"
   "$BD" -q "${OPTS[@]}" down
   assert_nothing_left
   run "$BD" -q --dns --dhcp-client udhcpc "${OPTS[@]}" up
   assert_success
-  grep -q 'nameserver 192\.168\.3\.1' "/run/nslab/$H/udhcpc.veth1/etc/resolv.conf"
-  run ip netns exec "$N" ping -c 1 -W 2 192.168.3.1
+  in_lab grep -q 'nameserver 192\.168\.3\.1' "/run/nslab/$H/udhcpc.veth1/etc/resolv.conf"
+  run in_lab ip netns exec "$N" ping -c 1 -W 2 192.168.3.1
   assert_success
   assert_equal "$(sha256sum /etc/resolv.conf)" "$before"
   "$BD" -q "${OPTS[@]}" down
@@ -238,7 +250,7 @@ WRAP
   local l
   while read -r l; do
     assert_line --regexp "^  $(sed -e 's/ *$//' -e 's/@[a-z0-9]*:/@[a-z0-9]+:/' <<<"$l")\$"
-  done < <(bridge -n "$H" link)
+  done < <(in_lab bridge -n "$H" link)
   assert_line "leases (/run/nslab/$H/dnsmasq.leases):"
   assert_line --regexp "^  $(addr_of "$N" veth1) $(mac_of "$N" veth1) "
 }
@@ -258,7 +270,13 @@ WRAP
   "$BD" -q "${OPTS[@]}" up
   run --separate-stderr "$BD" "${OPTS[@]}" up
   assert_failure 1
-  assert_equal "$stderr" "05-bridge-dhcp: $H is already up (/run/nslab/$H.state lists what it made) (run '05-bridge-dhcp/bridge-dhcp down' first)"
+  local err=$stderr
+  if ! is_root; then
+    # -U: the join of the keeper is narrated first
+    [[ ${err%%$'\n'*} == *"~ nsenter --target "* ]]
+    err=${err#*$'\n'}
+  fi
+  assert_equal "$err" "05-bridge-dhcp: $H is already up (/run/nslab/$H.state lists what it made) (run '$BD_HINT down' first)"
 }
 
 @test "bad options: one line naming the problem, exit 2, nothing created" {
@@ -292,7 +310,7 @@ WRAP
 
 @test "a DHCP client that is not installed: one line, exit 2, nothing created" {
   # a mount namespace where /usr/sbin and /sbin hide udhcpc
-  run unshare --mount sh -c "mount --make-rprivate / && mount -t tmpfs none /usr/sbin && mount -t tmpfs none /sbin 2>/dev/null; exec \"\$0\" \"\$@\"" \
+  run unshare_for_uid --mount sh -c "mount --make-rprivate / && mount -t tmpfs none /usr/sbin && mount -t tmpfs none /sbin 2>/dev/null; exec \"\$0\" \"\$@\"" \
     "$BD" "${OPTS[@]}" --dhcp-client udhcpc up
   assert_equal "$status" 2
   assert_output "05-bridge-dhcp: --dhcp-client udhcpc: udhcpc is not installed (apt-get install udhcpc) (try '05-bridge-dhcp/bridge-dhcp -h')"

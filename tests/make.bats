@@ -3,16 +3,16 @@
 
 load helpers
 
-setup() {
-  require_root
-}
-
 @test "make deps as an ordinary user names what is missing and sudo make deps, once, by the administrator" {
   local dir
   dir=$(mktemp -d /tmp/nslab-make.XXXXXX)
   chmod 755 "$dir"
   cp "$NSLAB_ROOT/Makefile" "$dir/"
-  run setpriv --reuid=65534 --regid=65534 --clear-groups make -s -C "$dir" deps DEBS='bats nslab-no-such-package'
+  if is_root; then
+    run setpriv --reuid=65534 --regid=65534 --clear-groups make -s -C "$dir" deps DEBS='bats nslab-no-such-package'
+  else
+    run make -s -C "$dir" deps DEBS='bats nslab-no-such-package'
+  fi
   rm -rf "$dir"
   assert_failure
   assert_line "make deps: missing Debian packages: nslab-no-such-package"

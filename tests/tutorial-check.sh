@@ -226,7 +226,7 @@ for b in "${!B_FILE[@]}"; do
     [ "$ok" = 1 ] && echo "OK"
   )
   case "$report" in
-    SKIP) echo "ok $n - $where console block # SKIP needs root: run sudo make test" ;;
+    SKIP) echo "ok $n - $where console block # SKIP needs the machine's root: run sudo make test" ;;
     *OK) echo "ok $n - $where console block" ;;
     *)
       echo "not ok $n - $where console block"
@@ -239,7 +239,7 @@ done
 if [ "$mode" = one-shell ]; then
   n=$((n + 1))
   if [ "$(id -u)" != 0 ]; then
-    echo "ok $n - /tmp holds nothing new after the blocks # SKIP needs root: run sudo make test"
+    echo "ok $n - /tmp holds nothing new after the blocks # SKIP needs the machine's root: run sudo make test"
   else
     left=$(comm -13 <(printf '%s\n' "$tmp_before") <(printf '%s\n' "$tmp_after") | sed '/^$/d')
     if [ -z "$left" ]; then

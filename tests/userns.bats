@@ -2,7 +2,8 @@
 # shellcheck disable=SC2016 # the single-quoted commands are expanded by the shells inside
 # shellcheck disable=SC2154 # $stderr is set by bats' run --separate-stderr
 # Stages 01-03 without root: -U adds a user namespace, run here as the real
-# unprivileged user nobody (setpriv from the root test run, no capabilities).
+# unprivileged user nobody (setpriv from the root test run, no capabilities); run by
+# an ordinary user, as that user (as_unprivileged, STUDENT_UID).
 
 load helpers
 
@@ -11,7 +12,7 @@ IPCNS="$NSLAB_ROOT/02-ipc-mount-ns/ipc-mount-ns"
 DROP="$NSLAB_ROOT/03-user-drop/user-drop"
 
 setup() {
-  require_root
+  require_userns
   # the kernel must allow unprivileged user namespaces for these to mean anything
   local max
   max=$(cat /proc/sys/user/max_user_namespaces)
@@ -19,7 +20,7 @@ setup() {
 }
 
 @test "01 -U as nobody: PID 1, and root inside" {
-  run --separate-stderr as_nobody "$PIDNS" -U -q -- sh -c 'id -u; ps -eo pid,user,comm'
+  run --separate-stderr as_unprivileged "$PIDNS" -U -q -- sh -c 'id -u; ps -eo pid,user,comm'
   assert_success
   assert_line --index 0 0
   assert_line --index 2 --regexp '^ +1 root +sh$'
@@ -27,28 +28,28 @@ setup() {
 }
 
 @test "01 -U: the maps say root inside is nobody outside, and setgroups is denied" {
-  run --separate-stderr as_nobody "$PIDNS" -U -q -- cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups
+  run --separate-stderr as_unprivileged "$PIDNS" -U -q -- cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups
   assert_success
-  assert_line --index 0 --regexp '^ +0 +65534 +1$'
-  assert_line --index 1 --regexp '^ +0 +65534 +1$'
+  assert_line --index 0 --regexp "^ +0 +$STUDENT_UID +1\$"
+  assert_line --index 1 --regexp "^ +0 +$STUDENT_UID +1\$"
   assert_line --index 2 deny
 }
 
 @test "01 -U: the maps are written by the parent, setgroups before gid_map, before the child runs" {
-  run --separate-stderr as_nobody "$PIDNS" -U -- true
+  run --separate-stderr as_unprivileged "$PIDNS" -U -- true
   assert_success
   mapfile -t nar <<<"$stderr"
   [[ ${nar[1]} =~ clone\(CLONE_NEWUSER\|CLONE_NEWPID\|CLONE_NEWNS\|SIGCHLD\)\ +~\ unshare\ --user\ --pid\ --mount\ --fork$ ]]
   [[ ${nar[2]} =~ ^\[pid-ns\]\ write\ \"deny\"\ to\ /proc/[0-9]+/setgroups\ +~\ echo\ \'deny\'\ \>\ /proc/[0-9]+/setgroups$ ]]
-  [[ ${nar[3]} =~ ^\[pid-ns\]\ write\ \"0\ 65534\ 1\"\ to\ /proc/[0-9]+/uid_map ]]
-  [[ ${nar[4]} =~ ^\[pid-ns\]\ write\ \"0\ 65534\ 1\"\ to\ /proc/[0-9]+/gid_map ]]
+  [[ ${nar[3]} =~ ^\[pid-ns\]\ write\ \"0\ $STUDENT_UID\ 1\"\ to\ /proc/[0-9]+/uid_map ]]
+  [[ ${nar[4]} =~ ^\[pid-ns\]\ write\ \"0\ $STUDENT_UID\ 1\"\ to\ /proc/[0-9]+/gid_map ]]
   [[ ${nar[6]} =~ ^\[pid-ns\ child\] ]]
 }
 
 @test "the overflow ID: files of the real root show as 65534 inside" {
   run stat -c %u /etc/passwd
   assert_output 0
-  run --separate-stderr as_nobody "$PIDNS" -U -q -- stat -c '%u %g' /etc/passwd
+  run --separate-stderr as_unprivileged "$PIDNS" -U -q -- stat -c '%u %g' /etc/passwd
   assert_success
   assert_output '65534 65534'
   # the kernel's overflow IDs are what it shows
@@ -56,6 +57,7 @@ setup() {
 }
 
 @test "01 -U run by root: root inside is root outside, and the host is untouched" {
+  require_root "-U run by root"
   local before after
   before=$(host_snapshot)
   run --separate-stderr "$PIDNS" -U -q -- sh -c 'cat /proc/self/uid_map; ps -e | wc -l'
@@ -67,7 +69,7 @@ setup() {
 }
 
 @test "02 -U as nobody: its own host name, tmpfs and IPC namespace" {
-  run --separate-stderr as_nobody "$IPCNS" -U -q -n rootless -- \
+  run --separate-stderr as_unprivileged "$IPCNS" -U -q -n rootless -- \
     sh -c 'hostname; findmnt -n -o FSTYPE /mnt; ipcmk -Q >/dev/null && ipcs -q | awk "\$2 ~ /^[0-9]+\$/" | wc -l'
   assert_success
   assert_output $'rootless\ntmpfs\n1'
@@ -75,20 +77,20 @@ setup() {
 }
 
 @test "03 -U as nobody: the drop runs, no capabilities after exec, and no way back" {
-  run --separate-stderr as_nobody "$DROP" -U -q -u 1000 -g 1000 -- \
+  run --separate-stderr as_unprivileged "$DROP" -U -q -u 1000 -g 1000 -- \
     sh -c 'id -u; id -g; grep ^CapEff: /proc/self/status; cat /proc/self/uid_map'
   assert_success
   assert_line --index 0 1000
   assert_line --index 1 1000
   assert_line --index 2 --regexp '^CapEff:[[:space:]]+0000000000000000$'
-  assert_line --index 3 --regexp '^ +1000 +65534 +1$'
+  assert_line --index 3 --regexp "^ +1000 +$STUDENT_UID +1\$"
   # 0 is not mapped: setuid(0) is not even a valid request here
-  run -127 --separate-stderr as_nobody "$DROP" -U -q -- setpriv --reuid=0 true
+  run -127 --separate-stderr as_unprivileged "$DROP" -U -q -- setpriv --reuid=0 true
   assert_equal "$stderr" "setpriv: setresuid failed: Invalid argument"
 }
 
 @test "03 -U narrates why setgroups is skipped" {
-  run --separate-stderr as_nobody "$DROP" -U -- true
+  run --separate-stderr as_unprivileged "$DROP" -U -- true
   assert_success
   [[ $stderr =~ setgroups\(\)\ is\ denied\ in\ this\ user\ namespace ]]
   [[ $stderr =~ setgid\(65534\).*setuid\(65534\).*execvp ]]

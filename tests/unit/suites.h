@@ -25,14 +25,21 @@ Suite *suite_userns(void);
 Suite *suite_userdir(void);
 Suite *suite_labdraw(void);
 
-/* Tests that need root (they create namespaces) are added only when we are root;
- * main.c reports the ones left out as skipped, with the reason. */
+/* Tests that need root (they create namespaces) are added only when we are root, or
+ * root of a user namespace of our own (main.c enters one when not root); the ones
+ * that need the machine's real root only when we are that.  main.c reports the ones
+ * left out as skipped, with the reason. */
 extern int unit_root_skipped;
+extern bool unit_in_userns;
 static inline bool unit_have_root(void)
 {
     return geteuid() == 0;
 }
-/* Adds tc to s when root; otherwise counts its n tests as skipped. */
+/* Adds tc to s when root (of the machine or our user namespace); otherwise counts its
+ * n tests as skipped. */
 void unit_add_root_tcase(Suite *s, TCase *tc, int n);
+/* The same, for tests only the machine's root can run (other uids, the real /run). */
+void unit_add_machine_root_tcase(Suite *s, TCase *tc, int n);
+void unit_skip_tcase(TCase *tc, int n);
 
 #endif
