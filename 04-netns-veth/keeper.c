@@ -405,6 +405,10 @@ static void keeper_end(struct keeper *k)
             unlinkat(k->dirfd, k->file, 0);
         close(now.pidfd);
     }
+    /* The last lab of this user gone: its directory goes too (it fails, ENOTEMPTY,
+     * while another keeper is written there).  Under the lock, which a command that
+     * opened the directory meanwhile takes next; it then sees it was removed. */
+    rmdir(k->dir);
     flock(k->dirfd, LOCK_UN);
 }
 
@@ -424,10 +428,20 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
         }
         return labstage_fail(s, k.dirfd, NULL, shell, NULL);
     }
-    /* One command at a time looks for, starts or ends this user's keepers. */
-    if (flock(k.dirfd, LOCK_EX) < 0) {
-        snprintf(shell, sizeof(shell), "flock %s", k.dir);
-        return labstage_fail(s, -errno, NULL, shell, NULL);
+    /* One command at a time looks for, starts or ends this user's keepers.  A down
+     * that ended the user's last lab may have removed the directory while we waited
+     * for the lock (no links left to it): then open it anew. */
+    struct stat dst;
+    for (int tries = 0;; tries++) {
+        if (flock(k.dirfd, LOCK_EX) < 0 || fstat(k.dirfd, &dst) < 0) {
+            snprintf(shell, sizeof(shell), "flock %s", k.dir);
+            return labstage_fail(s, -errno, NULL, shell, NULL);
+        }
+        if (dst.st_nlink > 0 || tries == 3)
+            break;
+        close(k.dirfd);
+        if ((k.dirfd = userdir_open(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
+            return labstage_fail(s, k.dirfd, NULL, k.dir, "%s", why);
     }
     if ((r = record_find(&k)) < 0) {
         snprintf(shell, sizeof(shell), "reading %s/%s", k.dir, k.file);
