@@ -75,6 +75,7 @@ NOTES=$(
 ^[^ ]+ and [^ ]+ hold no address 
 ^dnsmasq is ready: 
 ^rapid commit: 
+^ignored [0-9]+ packets?: 
 ^[^ ]+ has [0-9./]+, .* after the client 
 EOF
 )
