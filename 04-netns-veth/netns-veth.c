@@ -202,14 +202,6 @@ static struct labrun_view view(void)
         .ns = {{.name = cfg.host, .title = "the article's host"}, {.name = cfg.ns, .title = ""}}};
 }
 
-static int picture(void)
-{
-    struct labrun_view v = view();
-    int r = labrun_picture(&st, &v);
-    labrun_view_close(&v);
-    return r;
-}
-
 /* The picture, then each side's links, addresses and routes as ip prints them. */
 static int show(void)
 {
@@ -287,7 +279,7 @@ int main(int argc, char *argv[])
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};
     const struct labrun_ops ops = {
-        .up = cmd_up, .show = show, .demo = demo, .picture = picture, .names = names, .n = 2};
+        .up = cmd_up, .show = show, .demo = demo, .view = view, .names = names, .n = 2};
     r = labrun(&st, which, cfg.host, &ops, cfg.where ? cfg.host : cfg.ns, cmd);
     if (r < 0)
         labstage_die(&st);

@@ -378,14 +378,6 @@ static struct labrun_view view(void)
         .daemon_job = "DHCP server"};
 }
 
-static int picture(void)
-{
-    struct labrun_view v = view();
-    int r = labrun_picture(&st, &v);
-    labrun_view_close(&v);
-    return r;
-}
-
 /* The picture, then the listings: each namespace opened once, its socket serving both. */
 static int show(void)
 {
@@ -544,7 +536,7 @@ int main(int argc, char *argv[])
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
     const struct labrun_ops ops = {
-        .up = cmd_up, .show = show, .demo = demo, .picture = picture, .names = names, .n = 3};
+        .up = cmd_up, .show = show, .demo = demo, .view = view, .names = names, .n = 3};
     r = labrun(&st, which, cfg.host, &ops,
                !where                     ? cfg.ns
                : !strcmp(where, "--host") ? cfg.host

@@ -308,9 +308,11 @@ int labrun(struct labstage *s, enum labsub which, const char *host, const struct
     if (which == LABSUB_EXEC || which == LABSUB_SHOW || which == LABSUB_SHELL) {
         if ((r = require_up(s, state, ops->names, ops->n)) < 0) {
             /* Half up: the picture still shows what is there, and which is gone. */
-            if (r == -ESTALE && which == LABSUB_SHOW && ops->picture) {
+            if (r == -ESTALE && which == LABSUB_SHOW && ops->view) {
                 struct labfail why = s->fail;
-                ops->picture();
+                struct labrun_view v = ops->view();
+                labrun_picture(s, &v);
+                labrun_view_close(&v);
                 s->fail = why;
             }
             return r;

@@ -15,15 +15,31 @@
 #include "labstage.h"
 #include "nl.h"
 
+/* show: the namespaces it reads, in the order the picture stacks them.  Each one's
+ * netlink socket is opened once (labrun_picture) and serves the picture and the
+ * listings after it (labrun_show_ns); labrun_view_close closes them. */
+struct labrun_view {
+    int n;
+    struct {
+        const char *name, *title; /* title: "the article's host", or "" */
+        struct nl nl;
+        bool open;
+    } ns[LABDRAW_MAX_NS];
+    /* The lab's daemon, drawn in its namespace while it runs: its state-file name
+     * ("dnsmasq"), its namespace and its job ("DHCP server"); NULL when none. */
+    const char *daemon, *daemon_ns, *daemon_job;
+};
+
 /* What a stage does for each subcommand.  Each returns 0, or a failure (< 0) with
  * s->fail filled in.  up undoes what it made before it returns a failure (its own
  * `goto undo`, calling labrun_down), so that a failed up changes nothing. */
 struct labrun_ops {
-    int (*up)(void);          /* builds the lab */
-    int (*show)(void);        /* prints it */
-    int (*demo)(void);        /* after up: shows it at work, then down; exit status */
-    int (*picture)(void);     /* may be NULL: show's picture alone, drawn (with the gone
-                               * namespaces marked) when show finds the lab half up */
+    int (*up)(void);   /* builds the lab */
+    int (*show)(void); /* prints it */
+    int (*demo)(void); /* after up: shows it at work, then down; exit status */
+    /* may be NULL: the namespaces show reads; when show finds the lab half up, their
+     * picture alone is drawn (with the gone namespaces marked) */
+    struct labrun_view (*view)(void);
     const char *const *names; /* the lab's namespaces, checked before show and exec */
     int n;
 };
@@ -45,21 +61,6 @@ int labrun_exec(struct labstage *s, const char *ns, char **cmd);
 /* shell: an interactive bash where the program stands (with -U, inside the lab's
  * user and mount namespaces, where `ip netns list` shows the lab); its exit status. */
 int labrun_shell(struct labstage *s);
-
-/* show: the namespaces it reads, in the order the picture stacks them.  Each one's
- * netlink socket is opened once (labrun_picture) and serves the picture and the
- * listings after it (labrun_show_ns); labrun_view_close closes them. */
-struct labrun_view {
-    int n;
-    struct {
-        const char *name, *title; /* title: "the article's host", or "" */
-        struct nl nl;
-        bool open;
-    } ns[LABDRAW_MAX_NS];
-    /* The lab's daemon, drawn in its namespace while it runs: its state-file name
-     * ("dnsmasq"), its namespace and its job ("DHCP server"); NULL when none. */
-    const char *daemon, *daemon_ns, *daemon_job;
-};
 
 /* For show: the picture of the lab as the kernel has it now (common/labdraw.h), on
  * stdout, followed by an empty line.  Links and addresses come from each namespace's
