@@ -6,12 +6,42 @@ load helpers
 CHECK="$NSLAB_ROOT/tests/tutorial-check.sh"
 
 setup() {
-  require_root
+  # as an ordinary user, each block runs in a world of user namespaces of its own
+  require_userns
   doc="$BATS_TEST_TMPDIR/doc.md"
 }
 
 write_doc() {
   printf '%s\n' "$@" >"$doc"
+}
+
+# The checker as an ordinary user runs it (CI's user run, a student without sudo): as
+# root, as uid 64162 on a copy of the checker, which it can reach; as an ordinary user,
+# as itself.  Document: $udoc.
+udoc=""
+user_check() { # [--one-shell]
+  if ! is_root; then
+    "$CHECK" "$@" "$doc"
+    return
+  fi
+  setpriv --reuid=64162 --regid=64162 --clear-groups --inh-caps=-all env -u XDG_RUNTIME_DIR \
+    HOME="$udir" "$udir/tests/tutorial-check.sh" "$@" "$udoc"
+}
+user_setup() {
+  if is_root; then
+    udir=$(mktemp -d /tmp/nslab-tc-user.XXXXXX)
+    mkdir "$udir/tests"
+    cp "$CHECK" "$udir/tests/"
+    cp "$doc" "$udir/doc.md"
+    chown -R 64162:64162 "$udir"
+    chmod 755 "$udir"
+    udoc=$udir/doc.md
+  else
+    udoc=$doc
+  fi
+}
+teardown() {
+  [ -z "${udir:-}" ] || rm -rf "$udir"
 }
 
 @test "a block whose output matches passes; other languages are not run" {
@@ -90,7 +120,7 @@ write_doc() {
   write_doc '```console' '# cd "$(mktemp -d /tmp/nslab-cd.XXXXXX)"; echo "exit $?"' 'exit 0' '```' \
     '```console' '# test -x 01-pid-ns/pid-ns && echo found' 'found' '```'
   run "$CHECK" --one-shell "$doc"
-  rmdir /tmp/nslab-cd.*
+  rm -rf /tmp/nslab-cd.* # as root (an ordinary user's blocks have a /tmp of their own)
   assert_line "ok 1 - $doc:1 console block"
   assert_line "not ok 2 - $doc:5 console block"
   assert_line --regexp '^#   left in /tmp: nslab-cd\.[A-Za-z0-9]{6}$'
@@ -100,7 +130,7 @@ write_doc() {
   # shellcheck disable=SC2016 # a document's command, written as it is typed
   write_doc '```console' '# f=$(mktemp /tmp/nslab-left.XXXXXX); echo made' 'made' '```'
   run "$CHECK" --one-shell "$doc"
-  rm -f /tmp/nslab-left.*
+  rm -f /tmp/nslab-left.* # as root
   assert_line "ok 1 - $doc:1 console block"
   assert_line "not ok 2 - /tmp holds nothing new after the blocks"
   assert_line --regexp '^#   left in /tmp: nslab-left\.[A-Za-z0-9]{6}$'
@@ -121,4 +151,47 @@ write_doc() {
   assert_line "not ok 1 - $doc:1 console block"
   assert_line "not ok 2 - $doc:4 console block"
   assert_line "#   never ran: the shell had ended before it (an exit in an earlier command?)"
+}
+
+@test "a block marked as needing the machine's root runs for root; without root it skips, saying why" {
+  write_doc "<!-- needs the machine's root: the real nobody -->" '```console' '# id -u' '0' '```' \
+    '```console' '# id -u' '0' '```'
+  if is_root; then
+    run "$CHECK" "$doc"
+    assert_output "ok 1 - $doc:2 console block
+ok 2 - $doc:6 console block
+1..2"
+  fi
+  user_setup
+  run user_check
+  assert_output "ok 1 - $udoc:2 console block # SKIP needs the machine's root (the real nobody): run sudo make test
+ok 2 - $udoc:6 console block
+1..2"
+  # only a comment on the line just before the fence marks the block
+  write_doc "<!-- needs the machine's root: the real nobody -->" '' '```console' '# id -u' '0' '```'
+  user_setup
+  run user_check
+  assert_output "ok 1 - $udoc:3 console block
+1..1"
+}
+
+@test "without root, the blocks run in a world of their own: root there, nobody in it, nothing left on the machine" {
+  # shellcheck disable=SC2016 # a document's command, written as it is typed
+  write_doc '```console' \
+    "# id -u; ip link add nslabtc0 type veth peer name nslabtc1 && ip -br link show nslabtc0 | cut -d@ -f1" '0' 'nslabtc0' \
+    '$ id -u; ip link add nslabtc2 type veth peer name nslabtc3; echo "exit $?"' '65534' 'RTNETLINK answers: Operation not permitted' 'exit 2' \
+    '# sleep 987654 & touch /tmp/nslab-tc-left; findmnt -n -o FSTYPE /run' 'tmpfs' '```' \
+    '```console' "# ip -br link show nslabtc0 | cut -d@ -f1; test -e /tmp/nslab-tc-left && echo 'still there'" \
+    'nslabtc0' 'still there' '```'
+  user_setup
+  run user_check
+  assert_output "ok 1 - $udoc:1 console block
+ok 2 - $udoc:12 console block
+1..2"
+  # the machine has none of it: the link, the process, the file
+  run ip link show nslabtc0
+  assert_failure
+  run pgrep -f 'sleep 987654'
+  assert_failure
+  [ ! -e /tmp/nslab-tc-left ]
 }

@@ -12,19 +12,26 @@ ZH="$NSLAB_ROOT/TUTORIAL.zh-CN.md"
 # console_blocks FILE DIR: writes each ```console block of FILE, fences included, to
 # DIR/N (N from 1, in order) and the line it starts on to DIR/N.line.  Only fences at
 # the start of a line count, as in tutorial-check.sh; other languages' blocks are
-# skipped whole, so a ```console inside one is not taken for a block.
+# skipped whole, so a ```console inside one is not taken for a block.  The comment
+# that marks a block as needing the machine's root, on the line before its fence, is
+# part of the block: both editions mark the same blocks, for the same reason.
 console_blocks() {
   mkdir -p "$2"
   awk -v dir="$2" '
     fence == "" && /^```/ {
       fence = $0; n += (fence == "```console")
-      if (fence == "```console") { f = dir "/" n; print NR > (f ".line"); close(f ".line"); print > f }
+      if (fence == "```console") {
+        f = dir "/" n; print NR > (f ".line"); close(f ".line")
+        if (prev ~ /^<!-- needs the machine.s root: .* -->$/) print prev > f
+        print > f
+      }
       next
     }
     fence != "" {
       if (fence == "```console") print > f
       if ($0 == "```") { if (fence == "```console") close(f); fence = "" }
-    }' "$1"
+    }
+    { prev = $0 }' "$1"
 }
 
 # same_blocks EN ZH: succeeds when both files have the same console blocks in the same
@@ -85,6 +92,17 @@ same_blocks() {
   run same_blocks "$BATS_TEST_TMPDIR/en.md" "$BATS_TEST_TMPDIR/zh.md"
   assert_failure
   assert_line --partial "console block 1 differs"
+}
+
+@test "the comparison fails on a block marked as needing the machine's root in one edition only" {
+  printf '%s\n' '```console' '# id -u' '0' '```' >"$BATS_TEST_TMPDIR/en.md"
+  printf '%s\n' "<!-- needs the machine's root: why -->" '```console' '# id -u' '0' '```' >"$BATS_TEST_TMPDIR/zh.md"
+  run same_blocks "$BATS_TEST_TMPDIR/en.md" "$BATS_TEST_TMPDIR/zh.md"
+  assert_failure
+  assert_line "console block 1 differs: $BATS_TEST_TMPDIR/en.md:1 and $BATS_TEST_TMPDIR/zh.md:2"
+  cp "$BATS_TEST_TMPDIR/zh.md" "$BATS_TEST_TMPDIR/en.md"
+  run same_blocks "$BATS_TEST_TMPDIR/en.md" "$BATS_TEST_TMPDIR/zh.md"
+  assert_success
 }
 
 @test "a console fence inside another block is not a block" {
