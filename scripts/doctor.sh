@@ -145,9 +145,9 @@ else
   udir=/tmp/nslab-$(id -u)
 fi
 if [ -L "$udir" ] || { [ -e "$udir" ] && [ ! -d "$udir" ]; }; then
-  problem "$udir is not a directory of yours: every rootless step refuses it (remove it)"
+  problem "$udir is not a directory of yours: every rootless lab refuses it (remove it)"
 elif [ -d "$udir" ] && { [ "$(stat -c %u "$udir")" != "$(id -u)" ] || [ "$(($(stat -c 0%a "$udir") & 077))" != 0 ]; }; then
-  problem "$udir is not yours alone (owner uid $(stat -c %u "$udir"), mode $(stat -c %04a "$udir")): every rootless step refuses it (remove it, or fix its owner and mode: it must be yours, mode 0700)"
+  problem "$udir is not yours alone (owner uid $(stat -c %u "$udir"), mode $(stat -c %04a "$udir"); it must be yours (uid $(id -u)), mode 0700): every rootless lab refuses it (remove it, or fix its owner and mode)"
 else
   for rec in "$udir"/*.keeper; do
     [ -f "$rec" ] || continue

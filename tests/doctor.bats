@@ -17,6 +17,12 @@ without_other_labs() { # COMMAND [ARGS...]
   unshare_for_uid --mount bash -c '[ ! -d /run/nslab ] || mount -t tmpfs nslab-doc /run/nslab; "$@"' bash "$@"
 }
 
+# A test that leaves a lab behind on purpose sets LAB_DOWN to the stage and options
+# that remove it: however the test ends, the lab goes.
+teardown() {
+  [ -z "${LAB_DOWN+set}" ] || "${LAB_DOWN[@]}" -q down >/dev/null 2>&1 || true
+}
+
 # Sets AS to what runs a command as someone without privilege, from inside
 # without_other_labs (or another namespace of the test's, where an ordinary user is
 # root, mapped): as root, the real nobody; as an ordinary user, that user again,
@@ -210,6 +216,7 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   h=$(unique_name dch)
   n=$(unique_name dcn)
   # up kills itself (SIGKILL) after its third state write: half a lab is left
+  LAB_DOWN=("$NSLAB_ROOT/04-netns-veth/netns-veth" --host-ns "$h")
   NSLAB_KILL_AFTER_SAVE=3 "$NSLAB_ROOT/04-netns-veth/netns-veth" -q --host-ns "$h" --ns "$n" up || true
   [ -e "/run/nslab/$h.state" ]
   run "$DOCTOR"
@@ -232,6 +239,7 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   private_user_dir
   dir=$(user_dir)
   # up -U kills itself (SIGKILL) after its third state write: its keeper holds half a lab
+  LAB_DOWN=("$NSLAB_ROOT/04-netns-veth/netns-veth" -U --host-ns "$h")
   NSLAB_KILL_AFTER_SAVE=3 "$NSLAB_ROOT/04-netns-veth/netns-veth" -U -q --host-ns "$h" --ns "$n" up || true
   [ -f "$dir/$h.keeper" ]
   pid=$(cut -d' ' -f1 "$dir/$h.keeper")
@@ -239,6 +247,11 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   assert_failure 1
   assert_line "doctor: rootless lab $h is still up, or its up -U was killed halfway (its keeper, pid $pid, in $dir/$h.keeper): remove it with: 04-netns-veth/netns-veth -U --host-ns $h down"
   assert_line "doctor: 1 problem(s) to fix first"
+  # from a user namespace of its own (doctor run in a container, say) the keeper's
+  # files are out of reach: which stage made the lab is not known, both downs are named
+  run unshare --user --map-root-user "$DOCTOR"
+  assert_failure 1
+  assert_line "doctor: rootless lab $h is still up, or its up -U was killed halfway (its keeper, pid $pid, in $dir/$h.keeper): remove it with the down -U of the stage that made it: 04-netns-veth/netns-veth -U --host-ns $h down, or 05-bridge-dhcp/bridge-dhcp -U --host-ns $h down"
   # the command it names does remove it
   run "$NSLAB_ROOT/04-netns-veth/netns-veth" -U -q --host-ns "$h" down
   assert_success
@@ -254,6 +267,7 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   h=$(unique_name dcw)
   private_user_dir
   dir=$(user_dir)
+  LAB_DOWN=("$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp" -U --host-ns "$h")
   "$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp" -U -q --host-ns "$h" up
   pid=$(cut -d' ' -f1 "$dir/$h.keeper")
   # while its keeper lives, the lab is up: stage 05's, named with stage 05's down
@@ -277,4 +291,24 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   run doctor_as_self
   assert_success
   refute_output --partial "$h"
+}
+
+@test "a per-user directory that is not the user's alone is named, as every rootless lab refuses it" {
+  local dir
+  private_user_dir
+  dir=$(user_dir)
+  mkdir -m 755 "$dir"
+  run doctor_as_self
+  assert_failure 1
+  assert_line "doctor: $dir is not yours alone (owner uid $(id -u), mode 0755; it must be yours (uid $(id -u)), mode 0700): every rootless lab refuses it (remove it, or fix its owner and mode)"
+  # as the stages do
+  run "$NSLAB_ROOT/04-netns-veth/netns-veth" -U -q --host-ns "$(unique_name dcx)" up
+  assert_failure
+  assert_output --partial "$dir is not ours alone (owner uid $(id -u), mode 0755; it must be ours (uid $(id -u)), mode 0700)"
+  # a file in its place
+  rmdir "$dir"
+  touch "$dir"
+  run doctor_as_self
+  assert_failure 1
+  assert_line "doctor: $dir is not a directory of yours: every rootless lab refuses it (remove it)"
 }
