@@ -163,13 +163,16 @@ else
       read -r -a kstat <<<"$(sed 's/.*) //' "/proc/$kpid/stat" 2>/dev/null)"
     fi
     if [ "${#kstat[@]}" -ge 20 ] && [ "${kstat[0]}" != Z ] && [ "${kstat[19]}" = "$kstart" ]; then
+      # No state file yet (up killed before its first write): either stage's down ends
+      # the keeper.  No /run/nslab to see: doctor runs in a user namespace that does
+      # not own the keeper's, and /proc/PID/root is out of its reach.
       kstate=/proc/$kpid/root/run/nslab/$lab.state
       if [ -e "$kstate" ]; then
         prog=$(prog_of "$kstate")
       elif [ -d "${kstate%/*}" ]; then
-        prog=04-netns-veth/netns-veth # no state yet (up killed before its first write): either stage's down ends the keeper
+        prog=04-netns-veth/netns-veth
       else
-        prog="" # the keeper's files are out of our sight (we run in another user namespace)
+        prog=""
       fi
       if [ -n "$prog" ]; then
         problem "rootless lab $lab is still up, or its up -U was killed halfway (its keeper, pid $kpid, in $rec): remove it with: $prog -U --host-ns $lab down"
