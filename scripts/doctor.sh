@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # doctor.sh - make doctor: says, before anything fails, why a stage would fail on this
 # machine.  Each finding is one line: what is wrong, then what to do.  Exit 0 when the
-# machine is ready for the whole course, 1 when something must be fixed first.
+# machine is ready for the course as whoever runs doctor takes it (root: every stage as
+# root; an ordinary user: every stage rootless, with -U, as make run-NN runs them), 1
+# when something must be fixed first.
 # Usage: doctor.sh [DEBIAN-PACKAGE...]   (the Makefile passes the packages it needs)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -10,11 +12,6 @@ blocking=0
 notes=0
 problem() { echo "doctor: $*"; blocking=$((blocking + 1)); }
 note() { echo "doctor: $*"; notes=$((notes + 1)); }
-
-# Privilege: every stage creates namespaces; all but user namespaces need CAP_SYS_ADMIN.
-if [ "$(id -u)" != 0 ]; then
-  problem "not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo, e.g. sudo make run-01, or sudo make doctor)"
-fi
 
 # The kinds of namespace the course uses, as this kernel lists them.
 for kind in pid:PID_NS mnt:NAMESPACES ipc:IPC_NS uts:UTS_NS user:USER_NS net:NET_NS; do
@@ -76,13 +73,30 @@ if [ "$(id -u)" = 0 ] && [ "$(awk '{print $1, $2, $3}' /proc/self/uid_map)" = "0
   probe_as=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
   probe_who=nobody
 fi
+rootless_ok=0
 if [ "$aa_allowed" = 1 ]; then
-  : # unshare is not one of the programs the profile names: it would be refused
+  rootless_ok=1 # unshare is not one of the programs the profile names: it would be refused
 elif probe_err=$("${probe_as[@]}" unshare --user --map-root-user --net \
   ip link add nslabdoc0 type veth peer name nslabdoc1 2>&1); then
   note "rootless labs work here: as $probe_who, unshare --user --map-root-user --net made a user and a network namespace, and a veth pair in them"
+  [ "$rootless_blocked" = 1 ] || rootless_ok=1
 elif [ "$rootless_blocked" = 0 ]; then
   problem "rootless labs do not work here: as $probe_who, unshare --user --map-root-user --net ip link add type veth failed: ${probe_err%%$'\n'*}"
+fi
+
+# Privilege.  As root every stage makes its namespaces with CAP_SYS_ADMIN, and a
+# network lab lives in the machine's /run/netns.  An ordinary user takes the course
+# rootless: make run-NN adds -U, and each stage makes a user namespace first, which
+# gives it CAP_SYS_ADMIN over the namespaces it makes in it.  Only when that is
+# blocked (above) does an ordinary user need root.
+rootless_user=0
+if [ "$(id -u)" != 0 ]; then
+  if [ "$rootless_ok" = 1 ]; then
+    rootless_user=1
+    note "not root: make run-NN runs every stage rootless (-U: in a user namespace of your own, where the labs of stages 04 and 05 get a /run/netns of their own); what only root adds is the root mode, whose labs are in the machine's /run/netns (sudo make run-NN)"
+  else
+    problem "not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo, e.g. sudo make run-01, or sudo make doctor): their rootless mode (-U) cannot work here until what is named above is fixed"
+  fi
 fi
 
 # Packages and tools.
@@ -93,23 +107,83 @@ done
 [ -z "$missing" ] ||
   problem "missing Debian packages:$missing (install them with: sudo make deps)"
 
-# What a killed run may have left: a lab's state file under /run/nslab names the stage
-# that made it (its "owner" line) and the lab (the file's name), which is all its down
-# needs.
+# What a killed run may have left: a lab's state file names the stage that made it (its
+# "owner" line) and the lab (the file's name), which is all its down needs.
+prog_of() { # STATE-FILE: the program whose down removes the lab, or nothing
+  local owner
+  owner=$(awk '$1 == "owner" {print $2; exit}' "$1" 2>/dev/null)
+  case "$owner" in
+    [0-9][0-9]-*) echo "$owner/${owner#[0-9][0-9]-}" ;;
+  esac
+}
+
+# Root-mode labs, in the machine's /run/nslab.  They stand in root's way (the same
+# names, the same addresses), not in a rootless user's, whose labs have a /run/netns
+# of their own: for that user, one is a note of what root may want to remove.
 for state in /run/nslab/*.state; do
   [ -e "$state" ] || continue
   lab=$(basename "$state" .state)
-  owner=$(awk '$1 == "owner" {print $2; exit}' "$state")
-  case "$owner" in
-    [0-9][0-9]-*) prog="$owner/${owner#[0-9][0-9]-}" ;;
-    *) prog="" ;;
-  esac
-  if [ -n "$prog" ]; then
-    problem "lab $lab is still up, or an up was killed halfway ($state): remove it with: sudo $prog --host-ns $lab down"
-  else
+  prog=$(prog_of "$state")
+  if [ -z "$prog" ]; then
     problem "$state is not a lab state file the course knows: look at it, and remove it if nothing uses it"
+  elif [ "$rootless_user" = 1 ]; then
+    note "lab $lab of the root mode is up, or a root up was killed halfway ($state): it does not touch your rootless labs; root removes it with: sudo $prog --host-ns $lab down"
+  else
+    problem "lab $lab is still up, or an up was killed halfway ($state): remove it with: sudo $prog --host-ns $lab down"
   fi
 done
+
+# Rootless labs, in the per-user directory where -U writes down each lab's keeper
+# (common/userdir.c: $XDG_RUNTIME_DIR/nslab, else /tmp/nslab-UID), as "PID START-TIME".
+# The keeper holds the lab's namespaces: while it lives the lab is up, and its state
+# file is in the keeper's own /run/nslab, which /proc/PID/root shows us (the keeper is
+# ours).  A record whose keeper is gone holds nothing; the next up or down removes it.
+xdg=${XDG_RUNTIME_DIR:-}
+if [ "$xdg" != "${xdg#/}" ]; then
+  udir=$xdg/nslab
+else
+  udir=/tmp/nslab-$(id -u)
+fi
+if [ -L "$udir" ] || { [ -e "$udir" ] && [ ! -d "$udir" ]; }; then
+  problem "$udir is not a directory of yours: every rootless lab refuses it (remove it)"
+elif [ -d "$udir" ] && { [ "$(stat -c %u "$udir")" != "$(id -u)" ] || [ "$(($(stat -c 0%a "$udir") & 077))" != 0 ]; }; then
+  problem "$udir is not yours alone (owner uid $(stat -c %u "$udir"), mode $(stat -c %04a "$udir"); it must be yours (uid $(id -u)), mode 0700): every rootless lab refuses it (remove it, or fix its owner and mode)"
+else
+  for rec in "$udir"/*.keeper; do
+    [ -f "$rec" ] || continue
+    lab=$(basename "$rec" .keeper)
+    kpid="" kstart="" kstat=()
+    read -r kpid kstart _ <"$rec" 2>/dev/null
+    case "$kpid" in
+      "" | *[!0-9]*) kpid=0 ;;
+    esac
+    # alive, and the same process: its name and its start time (after the name, which
+    # may hold spaces, the 20th field of /proc/PID/stat; the first is its state)
+    if [ "$kpid" -gt 1 ] && [ "$(cat "/proc/$kpid/comm" 2>/dev/null)" = nslab-keeper ]; then
+      read -r -a kstat <<<"$(sed 's/.*) //' "/proc/$kpid/stat" 2>/dev/null)"
+    fi
+    if [ "${#kstat[@]}" -ge 20 ] && [ "${kstat[0]}" != Z ] && [ "${kstat[19]}" = "$kstart" ]; then
+      # No state file yet (up killed before its first write): either stage's down ends
+      # the keeper.  No /run/nslab to see: doctor runs in a user namespace that does
+      # not own the keeper's, and /proc/PID/root is out of its reach.
+      kstate=/proc/$kpid/root/run/nslab/$lab.state
+      if [ -e "$kstate" ]; then
+        prog=$(prog_of "$kstate")
+      elif [ -d "${kstate%/*}" ]; then
+        prog=04-netns-veth/netns-veth
+      else
+        prog=""
+      fi
+      if [ -n "$prog" ]; then
+        problem "rootless lab $lab is still up, or its up -U was killed halfway (its keeper, pid $kpid, in $rec): remove it with: $prog -U --host-ns $lab down"
+      else
+        problem "rootless lab $lab is still up, or its up -U was killed halfway (its keeper, pid $kpid, in $rec): remove it with the down -U of the stage that made it: 04-netns-veth/netns-veth -U --host-ns $lab down, or 05-bridge-dhcp/bridge-dhcp -U --host-ns $lab down"
+      fi
+    else
+      note "$rec names a keeper that is gone (killed, or the machine restarted): nothing of rootless lab $lab is left; the next up -U or down -U of $lab removes the record"
+    fi
+  done
+fi
 
 if [ "$blocking" = 0 ]; then
   echo "doctor: ready: every stage can run here"

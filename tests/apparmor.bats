@@ -117,34 +117,49 @@ parse() { # FILE
 }
 
 @test "make allow-userns without AppArmor: one line, nothing installed" {
-  [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] ||
-    nslab_skip "AppArmor is enabled here: this test would install and load the profile"
   local before
   before=$(ls -l /etc/apparmor.d/ 2>&1 || true)
-  run make -s -C "$NSLAB_ROOT" allow-userns
+  if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+    run make -s -C "$NSLAB_ROOT" allow-userns
+  else
+    # AppArmor is on here (as root, the real script would install and load the
+    # profile): switched off as the script sees it, by a private /sys/module without
+    # it, in a mount namespace of the test's own; the machine's is untouched
+    run unshare_for_uid --mount sh -c "mount -t tmpfs nslab-aa /sys/module && make -s -C '$NSLAB_ROOT' allow-userns"
+  fi
   assert_failure
   assert_line --index 0 "allow-userns: AppArmor is not enabled in this kernel (/sys/module/apparmor/parameters/enabled is not Y): it restricts no user namespace here, nothing to allow"
   [ "$(ls -l /etc/apparmor.d/ 2>&1 || true)" = "$before" ]
 }
 
 @test "make allow-userns as an ordinary user where AppArmor is on: one line naming sudo make allow-userns" {
-  require_root
-  local dir
+  local dir as_user file
   dir=$(mktemp -d /tmp/nslab-aa.XXXXXX)
   chmod 755 "$dir"
+  file=$("$GEN" file "$(cd "$dir" && pwd -P)")
   cp "$NSLAB_ROOT/Makefile" "$dir/"
   mkdir -p "$dir/scripts"
   cp -r "$NSLAB_ROOT/scripts/apparmor" "$dir/scripts/"
   # AppArmor switched on as the script sees it: a private /sys/module in a mount
-  # namespace of the test's own; the machine's is untouched.  As nobody, nothing
-  # can be installed whatever the script does.
-  run unshare --mount sh -c "mount -t tmpfs nslab-aa /sys/module &&
+  # namespace of the test's own (an ordinary user's in a user namespace of its own);
+  # the machine's is untouched.  Then make runs as an ordinary user: as root, the real
+  # nobody; as an ordinary user, that user again, through a second user namespace that
+  # maps its uid back (id -u is theirs, and no capability over anything of the
+  # machine's is left).  Either way nothing can be installed, whatever the script does.
+  if is_root; then
+    as_user="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+  else
+    as_user="unshare --user --map-user=$(id -u) --map-group=$(id -g)"
+  fi
+  run unshare_for_uid --mount sh -c "mount -t tmpfs nslab-aa /sys/module &&
     mkdir -p /sys/module/apparmor/parameters &&
     echo Y >/sys/module/apparmor/parameters/enabled &&
-    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all make -s -C '$dir' allow-userns"
+    $as_user make -s -C '$dir' allow-userns"
   rm -rf "$dir"
   assert_failure
   assert_line --index 0 "allow-userns: installing an AppArmor profile needs root: whoever administers this machine runs, once: sudo make allow-userns"
+  # and nothing was installed
+  [ ! -e "$file" ]
 }
 
 @test "a stage refused a user namespace under the AppArmor restriction names sudo make allow-userns" {

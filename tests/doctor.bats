@@ -17,6 +17,55 @@ without_other_labs() { # COMMAND [ARGS...]
   unshare_for_uid --mount bash -c '[ ! -d /run/nslab ] || mount -t tmpfs nslab-doc /run/nslab; "$@"' bash "$@"
 }
 
+# A test that leaves a lab behind on purpose sets LAB_DOWN to the stage and options
+# that remove it: however the test ends, the lab goes.
+teardown() {
+  [ -z "${LAB_DOWN+set}" ] || "${LAB_DOWN[@]}" -q down >/dev/null 2>&1 || true
+}
+
+# Sets AS to what runs a command as someone without privilege, from inside
+# without_other_labs (or another namespace of the test's, where an ordinary user is
+# root, mapped): as root, the real nobody; as an ordinary user, that user again,
+# through a second user namespace that maps its uid back, so that id -u is theirs and
+# no capability over anything of the machine's is left.
+as_student() {
+  if is_root; then
+    export -f as_nobody
+    AS=(as_nobody)
+  else
+    AS=(unshare --user --map-user="$(id -u)" --map-group="$(id -g)")
+  fi
+}
+
+# A per-user directory of the test's own ($XDG_RUNTIME_DIR/nslab, which the stages
+# and doctor both read): the rootless labs of other runs are not findings.
+private_user_dir() {
+  export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
+}
+
+# Who the rootless probe runs as when doctor runs as the student (as_student): doctor
+# names the real nobody, or the user (a uid with no name: the number).
+probe_who() {
+  local who=nobody
+  is_root || who=$(id -un 2>/dev/null) || who=$(id -u)
+  echo "$who"
+}
+
+# Doctor as whoever runs the tests, able to look into their own rootless labs: as
+# root, with an empty /run/nslab of its own (without_other_labs); as an ordinary user,
+# as that user, in the machine's user namespace, as a person runs it: from any other
+# (without_other_labs makes one) /proc/PID/root of the user's keepers is out of reach,
+# since a user namespace only sees into those it owns.  The root-mode labs other runs
+# may have up in the machine's /run/nslab are notes for an ordinary user, not problems.
+doctor_as_self() {
+  if is_root; then
+    without_other_labs "$DOCTOR"
+  else
+    "$DOCTOR"
+  fi
+}
+
 @test "on this machine, as root, with the packages installed: ready, exit 0" {
   require_root "doctor as the machine's root probes as the real nobody"
   run without_other_labs "$DOCTOR" bats iproute2
@@ -25,16 +74,46 @@ without_other_labs() { # COMMAND [ARGS...]
 doctor: ready: every stage can run here"
 }
 
-@test "not root: one line naming the privilege and what to do, exit 1" {
-  export -f as_nobody
-  if is_root; then
-    run without_other_labs as_nobody "$DOCTOR"
-  else
-    run "$DOCTOR"
-  fi
+@test "on this machine, as an ordinary user, with the packages installed: ready for the rootless course, exit 0" {
+  # an empty per-user directory: no rootless lab of this user's is up
+  private_user_dir
+  as_student
+  run without_other_labs "${AS[@]}" "$DOCTOR" bats iproute2
+  assert_success
+  assert_output "doctor: rootless labs work here: as $(probe_who), unshare --user --map-root-user --net made a user and a network namespace, and a veth pair in them
+doctor: not root: make run-NN runs every stage rootless (-U: in a user namespace of your own, where the labs of stages 04 and 05 get a /run/netns of their own); what only root adds is the root mode, whose labs are in the machine's /run/netns (sudo make run-NN)
+doctor: ready: every stage can run here"
+}
+
+@test "not root where rootless labs are blocked: the setting, and the privilege with what to do, exit 1" {
+  # The AppArmor restriction as doctor reads it: a private tmpfs over /proc/sys/kernel
+  # (the machine's settings never change), then doctor as someone without privilege.
+  # Not root and rootless blocked: nothing runs without sudo, or the setting fixed.
+  as_student
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  run unshare_for_uid --mount bash -c 'mount -t tmpfs nslab-doc /proc/sys/kernel &&
+    echo 1 >/proc/sys/kernel/apparmor_restrict_unprivileged_userns &&
+    { [ ! -d /run/nslab ] || mount -t tmpfs nslab-doc /run/nslab; } && "$@"' bash "${AS[@]}" "$DOCTOR"
   assert_failure 1
-  assert_line --index 0 --partial "doctor: not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo"
-  assert_line "doctor: 1 problem(s) to fix first"
+  assert_line "doctor: AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1): every rootless step fails with EPERM (whoever administers this machine runs, once, in this checkout: sudo make allow-userns)"
+  assert_line "doctor: not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo, e.g. sudo make run-01, or sudo make doctor): their rootless mode (-U) cannot work here until what is named above is fixed"
+  refute_line --partial "doctor: not root: make run-NN runs every stage rootless"
+  assert_line "doctor: 2 problem(s) to fix first"
+}
+
+@test "a root-mode lab seen by an ordinary user: a note of what root removes, not a problem" {
+  local h
+  h=$(unique_name dcr)
+  as_student
+  # a state file as stage 04 writes it, in an empty /run/nslab of the test's own; doctor
+  # only reads it
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  run unshare_for_uid --mount bash -c 'mkdir -p /run/nslab && mount -t tmpfs -o mode=0755 nslab-doc /run/nslab &&
+    printf "owner 04-netns-veth\n" >"/run/nslab/$0.state" && chmod 644 "/run/nslab/$0.state" && "$@"' \
+    "$h" "${AS[@]}" "$DOCTOR"
+  assert_success
+  assert_line "doctor: lab $h of the root mode is up, or a root up was killed halfway (/run/nslab/$h.state): it does not touch your rootless labs; root removes it with: sudo 04-netns-veth/netns-veth --host-ns $h down"
+  assert_line "doctor: ready: every stage can run here"
 }
 
 @test "user namespaces switched off: the setting is named, with the command that fixes it" {
@@ -137,6 +216,7 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   h=$(unique_name dch)
   n=$(unique_name dcn)
   # up kills itself (SIGKILL) after its third state write: half a lab is left
+  LAB_DOWN=("$NSLAB_ROOT/04-netns-veth/netns-veth" --host-ns "$h")
   NSLAB_KILL_AFTER_SAVE=3 "$NSLAB_ROOT/04-netns-veth/netns-veth" -q --host-ns "$h" --ns "$n" up || true
   [ -e "/run/nslab/$h.state" ]
   run "$DOCTOR"
@@ -150,4 +230,85 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   run ip netns list
   refute_output --partial "$h"
   refute_output --partial "$n"
+}
+
+@test "a rootless lab left by a killed up -U is named, with the down -U that removes it; after it, ready" {
+  local h n dir pid
+  h=$(unique_name dcu)
+  n=$(unique_name dcv)
+  private_user_dir
+  dir=$(user_dir)
+  # up -U kills itself (SIGKILL) after its third state write: its keeper holds half a lab
+  LAB_DOWN=("$NSLAB_ROOT/04-netns-veth/netns-veth" -U --host-ns "$h")
+  NSLAB_KILL_AFTER_SAVE=3 "$NSLAB_ROOT/04-netns-veth/netns-veth" -U -q --host-ns "$h" --ns "$n" up || true
+  [ -f "$dir/$h.keeper" ]
+  pid=$(cut -d' ' -f1 "$dir/$h.keeper")
+  run doctor_as_self
+  assert_failure 1
+  assert_line "doctor: rootless lab $h is still up, or its up -U was killed halfway (its keeper, pid $pid, in $dir/$h.keeper): remove it with: 04-netns-veth/netns-veth -U --host-ns $h down"
+  assert_line "doctor: 1 problem(s) to fix first"
+  # from a user namespace of its own (doctor run in a container, say) the keeper's
+  # files are out of reach: which stage made the lab is not known, both downs are named
+  run unshare --user --map-root-user "$DOCTOR"
+  assert_failure 1
+  assert_line "doctor: rootless lab $h is still up, or its up -U was killed halfway (its keeper, pid $pid, in $dir/$h.keeper): remove it with the down -U of the stage that made it: 04-netns-veth/netns-veth -U --host-ns $h down, or 05-bridge-dhcp/bridge-dhcp -U --host-ns $h down"
+  # the command it names does remove it
+  run "$NSLAB_ROOT/04-netns-veth/netns-veth" -U -q --host-ns "$h" down
+  assert_success
+  [ ! -e "$dir/$h.keeper" ]
+  run doctor_as_self
+  assert_success
+  refute_output --partial "$h"
+  assert_line "doctor: ready: every stage can run here"
+}
+
+@test "a rootless lab whose keeper was killed: its record is named, nothing is left, still ready; the next down -U removes it" {
+  local h dir pid
+  h=$(unique_name dcw)
+  private_user_dir
+  dir=$(user_dir)
+  LAB_DOWN=("$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp" -U --host-ns "$h")
+  "$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp" -U -q --host-ns "$h" up
+  pid=$(cut -d' ' -f1 "$dir/$h.keeper")
+  # while its keeper lives, the lab is up: stage 05's, named with stage 05's down
+  run doctor_as_self
+  assert_failure 1
+  assert_line "doctor: rootless lab $h is still up, or its up -U was killed halfway (its keeper, pid $pid, in $dir/$h.keeper): remove it with: 05-bridge-dhcp/bridge-dhcp -U --host-ns $h down"
+  # the keeper killed: the kernel ends the lab with it, and only the record is left
+  kill -KILL "$pid"
+  for _ in $(seq 50); do
+    [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null || echo gone)" != S ] && break
+    sleep 0.1
+  done
+  [ -f "$dir/$h.keeper" ]
+  run doctor_as_self
+  assert_success
+  assert_line "doctor: $dir/$h.keeper names a keeper that is gone (killed, or the machine restarted): nothing of rootless lab $h is left; the next up -U or down -U of $h removes the record"
+  assert_line "doctor: ready: every stage can run here"
+  run "$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp" -U -q --host-ns "$h" down
+  assert_success
+  [ ! -e "$dir/$h.keeper" ]
+  run doctor_as_self
+  assert_success
+  refute_output --partial "$h"
+}
+
+@test "a per-user directory that is not the user's alone is named, as every rootless lab refuses it" {
+  local dir
+  private_user_dir
+  dir=$(user_dir)
+  mkdir -m 755 "$dir"
+  run doctor_as_self
+  assert_failure 1
+  assert_line "doctor: $dir is not yours alone (owner uid $(id -u), mode 0755; it must be yours (uid $(id -u)), mode 0700): every rootless lab refuses it (remove it, or fix its owner and mode)"
+  # as the stages do
+  run "$NSLAB_ROOT/04-netns-veth/netns-veth" -U -q --host-ns "$(unique_name dcx)" up
+  assert_failure
+  assert_output --partial "$dir is not ours alone (owner uid $(id -u), mode 0755; it must be ours (uid $(id -u)), mode 0700)"
+  # a file in its place
+  rmdir "$dir"
+  touch "$dir"
+  run doctor_as_self
+  assert_failure 1
+  assert_line "doctor: $dir is not a directory of yours: every rootless lab refuses it (remove it)"
 }
