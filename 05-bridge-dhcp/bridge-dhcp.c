@@ -139,7 +139,8 @@ static struct {
 static struct labstage st = {
     .stage = "05-bridge-dhcp", .prog = "05-bridge-dhcp/bridge-dhcp", .who = "bridge-dhcp"};
 
-/* dnsmasq in the LAN namespace, serving the pool with the router as default route. */
+/* dnsmasq in the LAN namespace, serving the pool with the router as default route;
+ * root there unless this user namespace lets it drop to nobody (common/dnsmasq.h). */
 static struct dnsmasq_conf dnsmasq_conf(void)
 {
     return (struct dnsmasq_conf){
@@ -152,7 +153,7 @@ static struct dnsmasq_conf dnsmasq_conf(void)
         .lease_secs = 3600,
         .dir = cfg.dir,
         .rapid_commit = cfg.rapid,
-        .userns = cfg.userns,
+        .stay_root = !dnsmasq_can_drop(),
     };
 }
 

@@ -52,6 +52,11 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
         close(nsfd);
         return labstage_fail(st, -e, NULL, shell, NULL);
     }
+    if (conf->stay_root)
+        narrate_note("%s or %s has no ID in this user namespace (/proc/self/uid_map, gid_map), "
+                     "or setgroups is denied: dnsmasq stays root here (--user=root) and changes "
+                     "no group (--group=)",
+                     DNSMASQ_USER, DNSMASQ_GROUP);
     narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", lan, conf->ifname);
     fflush(NULL);
     pid_t pid = fork();
