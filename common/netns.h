@@ -63,7 +63,10 @@ int netns_exec(const char *name, char *const cmd[], int *status);
  *   etc_dir     when not NULL, /etc becomes an overlay in the child's mount namespace:
  *               the machine's /etc below, etc_dir/etc above (etc_dir/etc.work beside),
  *               so what the program writes under /etc lands in etc_dir/etc and the
- *               machine's own /etc is never written;
+ *               machine's own /etc is never written; etc_dir/etc/resolv.conf is made
+ *               first (a copy of the machine's), so that a client rewrites it in place,
+ *               also in a user namespace where the machine's files are not ours, and
+ *               never follows a symbolic link out of /etc;
  *   new_uts     its own host name too (a client may set the one the server offers);
  *   timeout_ms  > 0: after so long the child gets SIGTERM (then SIGKILL) and the
  *               call returns -ETIMEDOUT;
