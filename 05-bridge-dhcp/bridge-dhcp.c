@@ -516,6 +516,8 @@ int main(int argc, char *argv[])
     int which = args_labsub(argc, argv, optind, where, &rest, msg, sizeof(msg));
     if (which < 0)
         err_usage("%s", msg);
+    if ((r = lanlab_path_sbin()) < 0)
+        err_die(EXIT_RUNTIME, -r, "shorten PATH", "PATH=$PATH:/usr/sbin:/sbin");
     if (strcmp(cfg.client, "ours") && !lanlab_client_installed(cfg.client))
         err_usage("--dhcp-client %s: %s is not installed (apt-get install %s)", cfg.client,
                   cfg.client, strcmp(cfg.client, "dhclient") ? "udhcpc" : "isc-dhcp-client");

@@ -84,6 +84,9 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
     close(pipefd[0]);
     if (pid > 0 && got > 0)
         waitpid(pid, NULL, 0); /* it never got to exec: e says why */
+    if (got > 0 && e == ENOENT)
+        return labstage_fail(st, -e, NULL, "execvp dnsmasq",
+                             "not in PATH, /usr/sbin or /sbin: apt-get install dnsmasq-base");
     if (pid < 0 || got > 0)
         return labstage_fail(st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
     /* dnsmasq forks its daemon and exits once that one listens: down reaps the

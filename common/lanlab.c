@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -105,6 +106,31 @@ bool lanlab_client_installed(const char *prog)
             return true;
     }
     return false;
+}
+
+int lanlab_path_sbin(void)
+{
+    static const char *const dirs[] = {"/usr/sbin", "/sbin"};
+    const char *path = getenv("PATH");
+    char buf[4096];
+    /* No PATH at all: execvp searches its own default, which has no sbin either. */
+    int n = snprintf(buf, sizeof(buf), "%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        size_t len = strlen(dirs[i]);
+        bool has = false;
+        for (const char *p = buf; p && *p;) {
+            const char *end = strchr(p, ':');
+            size_t plen = end ? (size_t)(end - p) : strlen(p);
+            if (plen == len && !strncmp(p, dirs[i], len))
+                has = true;
+            p = end ? end + 1 : NULL;
+        }
+        if (!has && n >= 0 && (size_t)n < sizeof(buf))
+            n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", *buf ? ":" : "", dirs[i]);
+    }
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    return setenv("PATH", buf, 1) < 0 ? -errno : 0;
 }
 
 /* dhclient's daemon writes its pid file just after the foreground process exits:

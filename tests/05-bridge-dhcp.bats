@@ -375,6 +375,16 @@ WRAP
   assert_nothing_left
 }
 
+@test "a PATH without /usr/sbin and /sbin (an ordinary user's on Debian): dnsmasq and dhclient are still found" {
+  run env PATH=/usr/local/bin:/usr/bin:/bin "$BD" -q --dhcp-client dhclient "${OPTS[@]}" up
+  assert_success
+  [[ $(addr_of "$N" veth1) =~ ^192\.168\.3\.[0-9]+$ ]]
+  [ "$(pgrep -cf "dhclient .*/run/nslab/$H/")" = 2 ]
+  run env PATH=/usr/local/bin:/usr/bin:/bin "$BD" -q "${OPTS[@]}" down
+  assert_success
+  assert_nothing_left
+}
+
 @test "options go before or after the subcommand; -q is silent" {
   run "$BD" up -q "${OPTS[@]}"
   assert_success
