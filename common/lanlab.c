@@ -152,12 +152,16 @@ static pid_t daemon_pid(const char *pidfile, const char *comm)
 }
 
 /* The real clients, each in a mount namespace of its own whose /etc is an overlay
- * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory. */
+ * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory.  Their
+ * scripts' hooks reach into /run too (dhclient's timesyncd hook removes a file of
+ * /run/systemd and restarts the service; udhcpc's script hands the DNS server to a
+ * resolvconf): they get a /run of their own, with the lab's directory alone in it. */
 int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
                       const struct lanlab_client *c)
 {
     char name[64], pidf[300], leasef[300], etc[300], shell[1400];
-    struct netns_exec_opts o = {.new_uts = true, .timeout_ms = 10000, .quiet = !narrate_enabled()};
+    struct netns_exec_opts o = {
+        .private_run = true, .new_uts = true, .timeout_ms = 10000, .quiet = !narrate_enabled()};
     bool dhclient = !strcmp(c->name, "dhclient");
     int status, i, r;
 
@@ -177,8 +181,8 @@ int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
     if ((i = labstage_record(s, LAB_PROC, name, ns)) < 0)
         return i;
     narrate_op(shell,
-               "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, "
-               "execvp(%s)",
+               "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, tmpfs on "
+               "/run but for the lab's directory, execvp(%s)",
                ns, argv[0]);
     r = netns_exec_opts(ns, argv, &o, &status);
     if (r == 0 && status != 0)

@@ -58,7 +58,9 @@ int lanlab_path_sbin(void);
 
 /* A lease for ifname in ns from a real client (dhclient or udhcpc), in a mount
  * namespace of its own whose /etc is an overlay in the lab's directory (so the
- * machine's /etc/resolv.conf is never written); its own script applies the lease.
+ * machine's /etc/resolv.conf is never written) and whose /run is a tmpfs holding the
+ * lab's directory alone (so is nothing of the machine's /run); its own script
+ * applies the lease.
  * dhclient stays to renew it, recorded in the state file; udhcpc -q is gone after. */
 int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
                       const struct lanlab_client *c);

@@ -160,6 +160,42 @@ static int upper_resolv_conf(const char *upper)
     return r;
 }
 
+/* A fresh tmpfs on /run, and the directory that holds etc_dir bound back on its own
+ * path when that is under /run.  Opened first as an O_PATH fd: the bind's source is
+ * the directory as it was, reached through /proc/self/fd once /run hides it.
+ * 0 or -errno. */
+static int private_run(const char *etc_dir)
+{
+    char dir[300], src[64];
+    snprintf(dir, sizeof(dir), "%s", etc_dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return -EINVAL;
+    *slash = '\0';
+    bool keep = !strncmp(dir, "/run/", 5);
+    int fd = keep ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1, r = 0;
+    if (keep && fd < 0)
+        return -errno;
+    if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        r = -errno;
+    /* mkdir -p of the lab's directory on the new /run, then mount --bind onto it */
+    for (char *p = dir + 5; keep && r == 0 && p;) {
+        p = strchr(p, '/');
+        if (p)
+            *p = '\0';
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+            r = -errno;
+        if (p)
+            *p++ = '/';
+    }
+    snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+    if (keep && r == 0 && mount(src, dir, NULL, MS_BIND, NULL) < 0)
+        r = -errno;
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
 /* The child's side of netns_exec; reports a failure as an errno on the pipe. */
 static void exec_child(const char *name, char *const cmd[], const struct netns_exec_opts *o,
                        int report)
@@ -205,6 +241,8 @@ static void exec_child(const char *name, char *const cmd[], const struct netns_e
         /* Our mount namespace, / a slave: the overlay is seen here and nowhere else. */
         if (mount("overlay", "/etc", "overlay", 0, opts) < 0)
             goto fail_errno;
+        if (o->private_run && (e = -private_run(o->etc_dir)) != 0)
+            goto fail;
     }
     execvp(cmd[0], cmd);
 fail_errno:

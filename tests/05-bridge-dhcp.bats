@@ -163,6 +163,11 @@ addr_of() { # NS DEV
   [ "$(pgrep -cf "dhclient .*/run/nslab/$H/")" = 2 ]
   in_lab grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.br0/etc/resolv.conf"
   in_lab grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.veth1/etc/resolv.conf"
+  # its hooks see a /run of their own, where the lab's directory is all there is
+  local pid
+  pid=$(pgrep -f "dhclient .*/run/nslab/$H/dhclient\.veth1\.pid")
+  assert_equal "$(ls -A "/proc/$pid/root/run") $(ls -A "/proc/$pid/root/run/nslab")" "nslab $H"
+  [ -e "/proc/$pid/root/run/nslab/$H/dhclient.veth1.pid" ]
   [[ $(in_lab cat "/run/nslab/$H/dnsmasq.leases") == *" $(mac_of "$N" veth1) $(addr_of "$N" veth1) "* ]]
   assert_equal "$(sha256sum /etc/resolv.conf)" "$before"
   "$BD" -q "${OPTS[@]}" down

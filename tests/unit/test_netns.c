@@ -110,7 +110,7 @@ static void slurp(const char *path, char *buf, size_t size)
 /* A DHCP client's write to /etc/resolv.conf lands in the overlay's upper /etc, as a
  * regular file there (never through a symbolic link out of /etc), also as root of a
  * user namespace to which the machine's /etc belongs to nobody (unit_in_userns);
- * a second run finds what the first wrote. */
+ * a second run finds what the first wrote, with a /run of its own. */
 START_TEST(exec_etc_overlay_takes_resolv_conf)
 {
     char dir[] = "/tmp/nslab-unit-XXXXXX", path[96], before[8192], after[8192], lab[256];
@@ -125,10 +125,14 @@ START_TEST(exec_etc_overlay_takes_resolv_conf)
                       "test -f /etc/resolv.conf && test ! -L /etc/resolv.conf && "
                       "echo nameserver 192.0.2.53 >/etc/resolv.conf && exit 7",
                       NULL};
-    char *reader[] = {"sh", "-c", "grep -qx 'nameserver 192.0.2.53' /etc/resolv.conf && exit 8",
+    /* private_run: a /run of its own, empty when etc_dir is not under /run */
+    char *reader[] = {"sh", "-c",
+                      "grep -qx 'nameserver 192.0.2.53' /etc/resolv.conf && "
+                      "test -z \"$(ls -A /run)\" && exit 8",
                       NULL};
     int r = netns_exec_opts(name, writer, &o, &status);
     int st1 = status;
+    o.private_run = true;
     int r2 = netns_exec_opts(name, reader, &o, &status);
     cleanup();
     snprintf(path, sizeof(path), "%s/etc/resolv.conf", dir);
