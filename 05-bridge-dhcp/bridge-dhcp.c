@@ -139,7 +139,8 @@ static struct {
 static struct labstage st = {
     .stage = "05-bridge-dhcp", .prog = "05-bridge-dhcp/bridge-dhcp", .who = "bridge-dhcp"};
 
-/* dnsmasq in the LAN namespace, serving the pool with the router as default route. */
+/* dnsmasq in the LAN namespace, serving the pool with the router as default route;
+ * root there unless this user namespace lets it drop to nobody (common/dnsmasq.h). */
 static struct dnsmasq_conf dnsmasq_conf(void)
 {
     return (struct dnsmasq_conf){
@@ -152,7 +153,7 @@ static struct dnsmasq_conf dnsmasq_conf(void)
         .lease_secs = 3600,
         .dir = cfg.dir,
         .rapid_commit = cfg.rapid,
-        .userns = cfg.userns,
+        .stay_root = !dnsmasq_can_drop(),
     };
 }
 
@@ -515,6 +516,8 @@ int main(int argc, char *argv[])
     int which = args_labsub(argc, argv, optind, where, &rest, msg, sizeof(msg));
     if (which < 0)
         err_usage("%s", msg);
+    if ((r = lanlab_path_sbin()) < 0)
+        err_die(EXIT_RUNTIME, -r, "shorten PATH", "PATH=$PATH:/usr/sbin:/sbin");
     if (strcmp(cfg.client, "ours") && !lanlab_client_installed(cfg.client))
         err_usage("--dhcp-client %s: %s is not installed (apt-get install %s)", cfg.client,
                   cfg.client, strcmp(cfg.client, "dhclient") ? "udhcpc" : "isc-dhcp-client");

@@ -52,6 +52,11 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
         close(nsfd);
         return labstage_fail(st, -e, NULL, shell, NULL);
     }
+    if (conf->stay_root)
+        narrate_note("%s or %s has no ID in this user namespace (/proc/self/uid_map, gid_map), "
+                     "or setgroups is denied: dnsmasq stays root here (--user=root) and changes "
+                     "no group (--group=)",
+                     DNSMASQ_USER, DNSMASQ_GROUP);
     narrate_op(shell, "fork, setns(%s), execvp(dnsmasq): it serves DHCP on %s", lan, conf->ifname);
     fflush(NULL);
     pid_t pid = fork();
@@ -79,6 +84,9 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
     close(pipefd[0]);
     if (pid > 0 && got > 0)
         waitpid(pid, NULL, 0); /* it never got to exec: e says why */
+    if (got > 0 && e == ENOENT)
+        return labstage_fail(st, -e, NULL, "execvp dnsmasq",
+                             "not in PATH, /usr/sbin or /sbin: apt-get install dnsmasq-base");
     if (pid < 0 || got > 0)
         return labstage_fail(st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
     /* dnsmasq forks its daemon and exits once that one listens: down reaps the

@@ -6,7 +6,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -86,15 +88,107 @@ int dnsmasq_build_argv(const struct dnsmasq_conf *c, char *buf, size_t size, cha
     if (c->rapid_commit)
         r |= add(&b, "--dhcp-rapid-commit");
     /* dnsmasq drops root after startup: to user nobody and group dip by default.  In a
-     * user namespace that maps only root (-U), nobody is no user at all (setuid fails),
-     * and setgroups() is denied for good, so any group change fails: it stays root
-     * there (--user=root), which outside is the student, and changes no group (an
-     * empty --group=). */
-    if (c->userns) {
+     * user namespace that does not map them (the keeper's of -U maps root alone),
+     * nobody is no user at all (setuid fails), and where setgroups() is denied any
+     * group change fails: it stays root there (--user=root), which outside is whoever
+     * made the namespace, and changes no group (an empty --group=). */
+    if (c->stay_root) {
         r |= add(&b, "--user=root");
         r |= add(&b, "--group=");
     }
     return r ? -ENOSPC : 0;
+}
+
+int dnsmasq_idmap_has(const char *map, unsigned long id)
+{
+    bool has = false;
+    const char *p = map;
+
+    /* The kernel writes each line as three right-aligned numbers; a map has at most
+     * 340 lines.  Every line is checked, also after a match: garbage is never read
+     * as a map. */
+    while (*p) {
+        unsigned long long v[3];
+        for (int k = 0; k < 3; k++) {
+            char *end;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (!isdigit((unsigned char)*p))
+                return -EINVAL;
+            errno = 0;
+            v[k] = strtoull(p, &end, 10);
+            if (errno || v[k] > UINT32_MAX)
+                return -EINVAL;
+            p = end;
+        }
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '\n' && *p != '\0')
+            return -EINVAL;
+        if (*p == '\n')
+            p++;
+        /* 64 bits: first + count reaches 2^32 for the whole range, "0 0 4294967295". */
+        if (id >= v[0] && id < v[0] + v[2])
+            has = true;
+    }
+    return has;
+}
+
+/* Reads a small file into buf, NUL-terminated: 0, -errno, or -EFBIG when it does not
+ * fit (a map read in part would be another map). */
+static int read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    size_t used = 0;
+    ssize_t n = 0;
+    /* A /proc file may come in pieces (a page a read); read to its end. */
+    while (used < size - 1) {
+        n = read(fd, buf + used, size - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += (size_t)n;
+    }
+    int e = n < 0 ? errno : used == size - 1 ? EFBIG : 0;
+    close(fd);
+    buf[used] = '\0';
+    return -e;
+}
+
+int dnsmasq_can_drop_to(const char *proc, unsigned long uid, unsigned long gid)
+{
+    char path[256], text[12 * 1024];
+    int r;
+
+    snprintf(path, sizeof(path), "%s/uid_map", proc);
+    if ((r = read_small(path, text, sizeof(text))) < 0 || (r = dnsmasq_idmap_has(text, uid)) <= 0)
+        return r;
+    snprintf(path, sizeof(path), "%s/gid_map", proc);
+    if ((r = read_small(path, text, sizeof(text))) < 0 || (r = dnsmasq_idmap_has(text, gid)) <= 0)
+        return r;
+    /* "deny" for good in a namespace whose gid_map an unprivileged user wrote; no file
+     * before Linux 3.19, when setgroups() was always allowed. */
+    snprintf(path, sizeof(path), "%s/setgroups", proc);
+    if ((r = read_small(path, text, sizeof(text))) == -ENOENT)
+        return 1;
+    if (r < 0)
+        return r;
+    return !strcmp(text, "allow\n");
+}
+
+int dnsmasq_can_drop(void)
+{
+    const struct passwd *pw = getpwnam(DNSMASQ_USER);
+    if (!pw)
+        return 0;
+    uid_t uid = pw->pw_uid;
+    const struct group *gr = getgrnam(DNSMASQ_GROUP);
+    if (!gr)
+        return 0;
+    return dnsmasq_can_drop_to("/proc/self", uid, gr->gr_gid) == 1;
 }
 
 /* Copies the next space-separated field of line[*i..len) into out (shortened to fit
@@ -170,24 +264,6 @@ int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t 
         line += len + (end ? 1 : 0);
     }
     return count == 0 && skipped > 0 ? -EINVAL : count;
-}
-
-/* Reads a small file into buf; 0 or -errno. */
-static int read_small(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n;
-    do
-        n = read(fd, buf, size - 1);
-    while (n < 0 && errno == EINTR);
-    int e = errno;
-    close(fd);
-    if (n < 0)
-        return -e;
-    buf[n] = '\0';
-    return 0;
 }
 
 /* The pid in dir/dnsmasq.pid, unchecked: 0, -errno, or -ESRCH for no number. */

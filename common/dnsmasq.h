@@ -21,7 +21,7 @@ struct dnsmasq_conf {
     unsigned lease_secs;     /* lease time offered */
     const char *dir;         /* runtime directory for dnsmasq.{pid,leases,log} */
     int rapid_commit;        /* answer a DISCOVER carrying option 80 with an ACK (RFC 4039) */
-    int userns;              /* in a user namespace that maps root alone (-U): stay root */
+    int stay_root;           /* it cannot drop root here (dnsmasq_can_drop): --user=root */
 };
 
 /* Fills argv (NULL-terminated, at most max entries) with the dnsmasq command line
@@ -29,6 +29,32 @@ struct dnsmasq_conf {
  * -ENOSPC when buf or argv is too small. */
 int dnsmasq_build_argv(const struct dnsmasq_conf *conf, char *buf, size_t size, char *argv[],
                        size_t max);
+
+/* dnsmasq drops root once it listens: to user nobody (setuid), and to group dip
+ * after setgroups(0) removes the supplementary ones.  In a user namespace that is
+ * possible only when both IDs are mapped there and setgroups() is allowed: not under
+ * -U (the keeper maps root alone), nor as root of `unshare --user --map-root-user`.
+ * Where it cannot, the stage makes it stay root (root of the namespace, the student
+ * outside) and change no group. */
+#define DNSMASQ_USER  "nobody"
+#define DNSMASQ_GROUP "dip"
+
+/* Does the ID map text (a /proc/PID/uid_map or gid_map: lines "FIRST-INSIDE
+ * FIRST-OUTSIDE COUNT") give id, an ID inside, a meaning?  1 yes, 0 no (an empty map
+ * maps nothing), -EINVAL when a line is not three numbers. */
+int dnsmasq_idmap_has(const char *map, unsigned long id);
+
+/* May a process whose /proc/PID directory is proc (e.g. "/proc/self") drop to uid
+ * and gid, as dnsmasq does?  1 when uid_map maps uid, gid_map maps gid and setgroups
+ * says "allow" (or is missing: a kernel before 3.19, which always allows it); 0 when
+ * not; -errno when a map cannot be read, -EINVAL when one is garbled. */
+int dnsmasq_can_drop_to(const char *proc, unsigned long uid, unsigned long gid);
+
+/* dnsmasq_can_drop_to for the calling process and dnsmasq's own user and group
+ * (DNSMASQ_USER, DNSMASQ_GROUP, as this machine's passwd and group files number
+ * them): 1, or 0 also when one is not there or a file cannot be read - staying root
+ * always works, a failed drop stops dnsmasq. */
+int dnsmasq_can_drop(void);
 
 /* One line of dnsmasq's lease file: "<expiry> <mac> <ip> <hostname> <client-id>". */
 struct dnsmasq_lease {

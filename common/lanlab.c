@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -107,6 +108,31 @@ bool lanlab_client_installed(const char *prog)
     return false;
 }
 
+int lanlab_path_sbin(void)
+{
+    static const char *const dirs[] = {"/usr/sbin", "/sbin"};
+    const char *path = getenv("PATH");
+    char buf[4096];
+    /* No PATH at all: execvp searches its own default, which has no sbin either. */
+    int n = snprintf(buf, sizeof(buf), "%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        size_t len = strlen(dirs[i]);
+        bool has = false;
+        for (const char *p = buf; p && *p;) {
+            const char *end = strchr(p, ':');
+            size_t plen = end ? (size_t)(end - p) : strlen(p);
+            if (plen == len && !strncmp(p, dirs[i], len))
+                has = true;
+            p = end ? end + 1 : NULL;
+        }
+        if (!has && n >= 0 && (size_t)n < sizeof(buf))
+            n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", *buf ? ":" : "", dirs[i]);
+    }
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return -ENAMETOOLONG;
+    return setenv("PATH", buf, 1) < 0 ? -errno : 0;
+}
+
 /* dhclient's daemon writes its pid file just after the foreground process exits:
  * waits for it (at most 0.2 s) and returns the pid, or 0. */
 static pid_t daemon_pid(const char *pidfile, const char *comm)
@@ -126,12 +152,16 @@ static pid_t daemon_pid(const char *pidfile, const char *comm)
 }
 
 /* The real clients, each in a mount namespace of its own whose /etc is an overlay
- * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory. */
+ * (netns.h): what they write to /etc/resolv.conf lands in the lab's directory.  Their
+ * scripts' hooks reach into /run too (dhclient's timesyncd hook removes a file of
+ * /run/systemd and restarts the service; udhcpc's script hands the DNS server to a
+ * resolvconf): they get a /run of their own, with the lab's directory alone in it. */
 int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
                       const struct lanlab_client *c)
 {
     char name[64], pidf[300], leasef[300], etc[300], shell[1400];
-    struct netns_exec_opts o = {.new_uts = true, .timeout_ms = 10000, .quiet = !narrate_enabled()};
+    struct netns_exec_opts o = {
+        .private_run = true, .new_uts = true, .timeout_ms = 10000, .quiet = !narrate_enabled()};
     bool dhclient = !strcmp(c->name, "dhclient");
     int status, i, r;
 
@@ -151,8 +181,8 @@ int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
     if ((i = labstage_record(s, LAB_PROC, name, ns)) < 0)
         return i;
     narrate_op(shell,
-               "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, "
-               "execvp(%s)",
+               "fork, setns(%s), unshare(CLONE_NEWNS|CLONE_NEWUTS), overlay on /etc, tmpfs on "
+               "/run but for the lab's directory, execvp(%s)",
                ns, argv[0]);
     r = netns_exec_opts(ns, argv, &o, &status);
     if (r == 0 && status != 0)

@@ -18,7 +18,6 @@
 
 #include "labstage.h"
 #include "nl.h"
-#include "nl.h"
 
 /* Times a DHCP client the same way whatever it is: from lanlab_watch_start (called
  * just before the client starts) to the kernel's notice that an IPv4 address was
@@ -50,9 +49,18 @@ struct lanlab_client {
 /* Is a real client installed where root's PATH finds it? */
 bool lanlab_client_installed(const char *prog);
 
+/* dnsmasq and the real clients live in /usr/sbin or /sbin, which root's PATH has and
+ * an ordinary user's often has not (Debian's: /usr/local/bin:/usr/bin:/bin): appends
+ * those of the two PATH lacks, after the user's own directories, so that execvp
+ * finds them also under -U, and a program of the same name earlier in PATH still
+ * comes first.  0 or -errno (-ENOMEM). */
+int lanlab_path_sbin(void);
+
 /* A lease for ifname in ns from a real client (dhclient or udhcpc), in a mount
  * namespace of its own whose /etc is an overlay in the lab's directory (so the
- * machine's /etc/resolv.conf is never written); its own script applies the lease.
+ * machine's /etc/resolv.conf is never written) and whose /run is a tmpfs holding the
+ * lab's directory alone (so is nothing of the machine's /run); its own script
+ * applies the lease.
  * dhclient stays to renew it, recorded in the state file; udhcpc -q is gone after. */
 int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
                       const struct lanlab_client *c);

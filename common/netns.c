@@ -126,6 +126,76 @@ int netns_leave(int back)
     return r;
 }
 
+/* The overlay's upper /etc gets its own resolv.conf before the mount: a copy of the
+ * machine's, as a regular file of ours.  Above the machine's, it is what the clients
+ * see and rewrite in place, with no copy-up: one of a file whose owner is not mapped
+ * (the machine's root, seen from the user namespace of -U or of `unshare --user
+ * --map-root-user`) is refused, and the lab would keep the machine's DNS.  And where
+ * the machine's /etc/resolv.conf is a symbolic link (to /run/systemd/resolve/, say),
+ * the clients would follow it out of /etc (dhclient-script's readlink -f, udhcpc's
+ * echo >) and write the machine's own file.  An existing one (a second client run)
+ * stays.  0 or -errno. */
+static int upper_resolv_conf(const char *upper)
+{
+    char path[320], buf[4096];
+    snprintf(path, sizeof(path), "%s/resolv.conf", upper);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == EEXIST ? 0 : -errno;
+    /* No resolv.conf on the machine, or none we may read: the lab's starts empty. */
+    int in = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC), r = 0;
+    ssize_t n;
+    while (in >= 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || write(fd, buf, (size_t)n) != n) {
+            r = n < 0 ? 0 : -EIO;
+            break;
+        }
+    }
+    if (in >= 0)
+        close(in);
+    if (close(fd) < 0 && r == 0)
+        r = -errno;
+    return r;
+}
+
+/* A fresh tmpfs on /run, and the directory that holds etc_dir bound back on its own
+ * path when that is under /run.  Opened first as an O_PATH fd: the bind's source is
+ * the directory as it was, reached through /proc/self/fd once /run hides it.
+ * 0 or -errno. */
+static int private_run(const char *etc_dir)
+{
+    char dir[300], src[64];
+    snprintf(dir, sizeof(dir), "%s", etc_dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return -EINVAL;
+    *slash = '\0';
+    bool keep = !strncmp(dir, "/run/", 5);
+    int fd = keep ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1, r = 0;
+    if (keep && fd < 0)
+        return -errno;
+    if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        r = -errno;
+    /* mkdir -p of the lab's directory on the new /run, then mount --bind onto it */
+    for (char *p = dir + 5; keep && r == 0 && p;) {
+        p = strchr(p, '/');
+        if (p)
+            *p = '\0';
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+            r = -errno;
+        if (p)
+            *p++ = '/';
+    }
+    snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+    if (keep && r == 0 && mount(src, dir, NULL, MS_BIND, NULL) < 0)
+        r = -errno;
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
 /* The child's side of netns_exec; reports a failure as an errno on the pipe. */
 static void exec_child(const char *name, char *const cmd[], const struct netns_exec_opts *o,
                        int report)
@@ -165,10 +235,14 @@ static void exec_child(const char *name, char *const cmd[], const struct netns_e
         if ((mkdir(upper, 0755) < 0 && errno != EEXIST) ||
             (mkdir(work, 0700) < 0 && errno != EEXIST))
             goto fail_errno;
+        if ((e = -upper_resolv_conf(upper)) != 0)
+            goto fail;
         snprintf(opts, sizeof(opts), "lowerdir=/etc,upperdir=%s,workdir=%s", upper, work);
         /* Our mount namespace, / a slave: the overlay is seen here and nowhere else. */
         if (mount("overlay", "/etc", "overlay", 0, opts) < 0)
             goto fail_errno;
+        if (o->private_run && (e = -private_run(o->etc_dir)) != 0)
+            goto fail;
     }
     execvp(cmd[0], cmd);
 fail_errno:

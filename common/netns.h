@@ -63,13 +63,22 @@ int netns_exec(const char *name, char *const cmd[], int *status);
  *   etc_dir     when not NULL, /etc becomes an overlay in the child's mount namespace:
  *               the machine's /etc below, etc_dir/etc above (etc_dir/etc.work beside),
  *               so what the program writes under /etc lands in etc_dir/etc and the
- *               machine's own /etc is never written;
+ *               machine's own /etc is never written; etc_dir/etc/resolv.conf is made
+ *               first (a copy of the machine's), so that a client rewrites it in place,
+ *               also in a user namespace where the machine's files are not ours, and
+ *               never follows a symbolic link out of /etc;
+ *   private_run with etc_dir: a fresh tmpfs on /run, with only etc_dir's parent (the
+ *               lab's directory, where the client keeps its pid and lease files)
+ *               bound back when it is under /run: what a client's script does to the
+ *               machine's /run (a resolvconf's /run/resolvconf, systemd-timesyncd's
+ *               /run/systemd, the system bus's socket) stays in the child;
  *   new_uts     its own host name too (a client may set the one the server offers);
  *   timeout_ms  > 0: after so long the child gets SIGTERM (then SIGKILL) and the
  *               call returns -ETIMEDOUT;
  *   quiet       its output goes to /dev/null. */
 struct netns_exec_opts {
     const char *etc_dir;
+    bool private_run;
     bool new_uts;
     int timeout_ms;
     bool quiet; /* its stdout and stderr to /dev/null */

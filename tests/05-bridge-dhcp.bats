@@ -26,6 +26,7 @@ setup() {
 
 teardown() {
   "$BD" -q "${OPTS[@]}" down >/dev/null 2>&1 || true
+  if [ -n "${UNS_DIR:-}" ]; then rm -rf "$UNS_DIR"; fi
 }
 
 # The processes of lab H still running: their command lines name its directory.
@@ -152,10 +153,8 @@ addr_of() { # NS DEV
 }
 
 @test "dhclient and udhcpc with DNS offered: the lab's resolv.conf gets it, the machine's never" {
-  # -U: the overlay on the clients' /etc has the machine's /etc below it, whose files
-  # and directory belong to a root that is not mapped in the lab's user namespace:
-  # root there may not create /etc/resolv.conf, so the clients cannot write it
-  require_root "the clients' /etc overlay: -U cannot write /etc/resolv.conf there"
+  # (-U too: the machine's /etc under the clients' overlay belongs to a root that is
+  # not mapped in the lab, but the overlay's upper /etc has a resolv.conf of its own)
   local before
   before=$(sha256sum /etc/resolv.conf)
   run "$BD" -q --dns --dhcp-client dhclient "${OPTS[@]}" up
@@ -164,6 +163,11 @@ addr_of() { # NS DEV
   [ "$(pgrep -cf "dhclient .*/run/nslab/$H/")" = 2 ]
   in_lab grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.br0/etc/resolv.conf"
   in_lab grep -q '^nameserver 192\.168\.3\.1$' "/run/nslab/$H/dhclient.veth1/etc/resolv.conf"
+  # its hooks see a /run of their own, where the lab's directory is all there is
+  local pid
+  pid=$(pgrep -f "dhclient .*/run/nslab/$H/dhclient\.veth1\.pid")
+  assert_equal "$(ls -A "/proc/$pid/root/run") $(ls -A "/proc/$pid/root/run/nslab")" "nslab $H"
+  [ -e "/proc/$pid/root/run/nslab/$H/dhclient.veth1.pid" ]
   [[ $(in_lab cat "/run/nslab/$H/dnsmasq.leases") == *" $(mac_of "$N" veth1) $(addr_of "$N" veth1) "* ]]
   assert_equal "$(sha256sum /etc/resolv.conf)" "$before"
   "$BD" -q "${OPTS[@]}" down
@@ -176,6 +180,65 @@ addr_of() { # NS DEV
   assert_equal "$(sha256sum /etc/resolv.conf)" "$before"
   "$BD" -q "${OPTS[@]}" down
   assert_nothing_left
+}
+
+# CMD... as someone without privilege on the machine: as root, the real nobody with no
+# capabilities; as an ordinary user, that user.
+unprivileged() {
+  if is_root; then
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --reset-env \
+      env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+  else
+    "$@"
+  fi
+}
+
+@test "root mode as root of a user namespace of one's own (unshare --user --map-root-user): the whole lab, dnsmasq stays root there" {
+  # What the tutorial's '#' commands become without the machine's root: uid 0 of a
+  # user namespace that maps that uid alone (setgroups denied), with mount, network
+  # and PID namespaces and a /run of its own.  No -U: the stage's root mode.
+  unprivileged unshare --user --map-root-user true 2>/dev/null ||
+    nslab_skip "user namespaces are not allowed here for an ordinary user: make doctor says why"
+  UNS_DIR=$(mktemp -d /tmp/nslab-b5u.XXXXXX)
+  chmod 755 "$UNS_DIR"
+  cp "$BD_PROG" "$UNS_DIR/"
+  cat >"$UNS_DIR/lab.sh" <<'LAB'
+set -u
+bd=$1 h=$2
+export LC_ALL=C.UTF-8 # show draws its picture in box-drawing characters
+shift 2
+mount -t tmpfs -o mode=0755 tmpfs /run || exit 90
+"$bd" "$@" --dns --dhcp-client dhclient up || exit 91
+echo "## dnsmasq"
+grep '^Uid:' "/proc/$(cat "/run/nslab/$h/dnsmasq.pid")/status"
+echo "## show"
+"$bd" -q "$@" show || exit 92
+echo "## ping"
+"$bd" -q "$@" exec -- ping -c 1 -W 2 192.168.3.1 >/dev/null && echo "ping: ok"
+echo "## resolv.conf"
+cat "/run/nslab/$h/dhclient.veth1/etc/resolv.conf"
+echo "## down"
+"$bd" -q "$@" down || exit 93
+echo "## left in /run/netns: [$(ls -A /run/netns)], in /run/nslab: [$(ls -A /run/nslab)]"
+echo "## running: $( (pgrep -x dnsmasq; pgrep -x dhclient) | wc -l)"
+LAB
+  local before
+  before=$(sha256sum /etc/resolv.conf)
+  run unprivileged unshare --user --map-root-user --mount --net --pid --fork --mount-proc \
+    sh "$UNS_DIR/lab.sh" "$UNS_DIR/bridge-dhcp" "$H" "${OPTS[@]}"
+  assert_success
+  # nobody and dip have no ID there: dnsmasq is told to stay root, and does
+  assert_output --partial "dnsmasq stays root here (--user=root) and changes no group (--group=)"
+  assert_output --regexp "~ ip netns exec $L dnsmasq .* --user=root --group="
+  assert_line --regexp '^Uid:\s+0\s+0\s+0\s+0$'
+  assert_line --regexp '^│ dnsmasq \(PID [0-9]+\): DHCP server +│  │$'
+  assert_line --regexp '^  veth1 +UP +192\.168\.3\.[0-9]+/24$'
+  assert_line --regexp "^leases \(/run/nslab/$H/dnsmasq.leases\):$"
+  assert_line "ping: ok"
+  assert_line "nameserver 192.168.3.1"
+  assert_line "## left in /run/netns: [], in /run/nslab: []"
+  assert_line "## running: 0"
+  assert_equal "$(sha256sum /etc/resolv.conf)" "$before"
 }
 
 @test "narration: each request beside its ip or bridge command, and the DHCP exchange" {
@@ -314,6 +377,16 @@ WRAP
     "$BD" "${OPTS[@]}" --dhcp-client udhcpc up
   assert_equal "$status" 2
   assert_output "05-bridge-dhcp: --dhcp-client udhcpc: udhcpc is not installed (apt-get install udhcpc) (try '05-bridge-dhcp/bridge-dhcp -h')"
+  assert_nothing_left
+}
+
+@test "a PATH without /usr/sbin and /sbin (an ordinary user's on Debian): dnsmasq and dhclient are still found" {
+  run env PATH=/usr/local/bin:/usr/bin:/bin "$BD" -q --dhcp-client dhclient "${OPTS[@]}" up
+  assert_success
+  [[ $(addr_of "$N" veth1) =~ ^192\.168\.3\.[0-9]+$ ]]
+  [ "$(pgrep -cf "dhclient .*/run/nslab/$H/")" = 2 ]
+  run env PATH=/usr/local/bin:/usr/bin:/bin "$BD" -q "${OPTS[@]}" down
+  assert_success
   assert_nothing_left
 }
 

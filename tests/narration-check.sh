@@ -74,6 +74,7 @@ NOTES=$(
 ^[^:]+ go(es)? with the lab's namespaces: 
 ^[^ ]+ and [^ ]+ hold no address 
 ^dnsmasq is ready: 
+^[^ ]+ or [^ ]+ has no ID in this user namespace 
 ^rapid commit: 
 ^ignored [0-9]+ packets?: 
 ^[^ ]+ has [0-9./]+, .* after the client 

@@ -2,7 +2,9 @@
 # show's picture of the lab (common/labdraw.c): drawn from what netlink says is there,
 # in box-drawing characters under a UTF-8 locale and in ASCII under LC_ALL=C, within 80
 # columns; a link deleted by hand leaves it, a namespace gone is a box saying so.  As
-# root with labs of their own names, and without root (-U) as an ordinary user.
+# root with labs of their own names; as an ordinary user the same tests run the stages
+# with -U (stage_for_uid) and change the lab by hand from inside its world (in_lab).
+# The last test runs -U as another ordinary user also under root.
 
 load helpers
 
@@ -25,20 +27,22 @@ teardown_file() {
 }
 
 setup() {
+  require_userns
   H=$(unique_name pih)
   L=$(unique_name pil)
   N=$(unique_name pin)
   O4=(--host-ns "$H" --ns "$N")
   O5=(--host-ns "$H" --lan-ns "$L" --ns "$N")
   LONG=()
+  NVX=$(stage_for_uid "$NV")
+  BDX=$(stage_for_uid "$BD")
+  export LAB_HOST=$H # read by in_lab (helpers.bash)
 }
 
 teardown() {
-  if is_root; then
-    "$NV" -q "${O4[@]}" down >/dev/null 2>&1 || true
-    if [ ${#LONG[@]} -gt 0 ]; then "$NV" -q "${LONG[@]}" down >/dev/null 2>&1 || true; fi
-    "$BD" -q "${O5[@]}" down >/dev/null 2>&1 || true
-  fi
+  "$NVX" -q "${O4[@]}" down >/dev/null 2>&1 || true
+  if [ ${#LONG[@]} -gt 0 ]; then "$NVX" -q "${LONG[@]}" down >/dev/null 2>&1 || true; fi
+  "$BDX" -q "${O5[@]}" down >/dev/null 2>&1 || true
   pic "$PIC_BIN/netns-veth" -U -q "${O4[@]}" down >/dev/null 2>&1 || true
   pic "$PIC_BIN/bridge-dhcp" -U -q "${O5[@]}" down >/dev/null 2>&1 || true
 }
@@ -74,9 +78,8 @@ assert_fits_80() {
 }
 
 @test "04: show draws both namespaces, veth0 and veth1 joined; ip link del takes the wire away" {
-  require_root "the root mode's labs; -U has its own test below"
-  "$NV" -q "${O4[@]}" up
-  picture C.UTF-8 "$NV" -q "${O4[@]}" show
+  "$NVX" -q "${O4[@]}" up
+  picture C.UTF-8 "$NVX" -q "${O4[@]}" show
   assert_success
   assert_line --regexp "^┌─ $H \(the article's host\) ─+┐$"
   assert_line --regexp "^│ lo +127\.0\.0\.1/8 +│$"
@@ -85,18 +88,18 @@ assert_fits_80() {
   assert_line --regexp "^│ veth1 +192\.168\.5\.10/24 ─+┼──┘$"
   assert_fits_80
   # the listings still follow, unchanged
-  run "$NV" -q "${O4[@]}" show
+  run "$NVX" -q "${O4[@]}" show
   assert_line "$H (the article's host):"
   assert_line --regexp '^  veth1 +[A-Z]+ +192\.168\.5\.10/24$'
 
-  picture C "$NV" -q "${O4[@]}" show
+  picture C "$NVX" -q "${O4[@]}" show
   assert_line --regexp "^\+- $H \(the article's host\) -+\+$"
   assert_line --regexp "^\| veth0 +192\.168\.5\.5/24 -+\+--\+$"
   assert_line --regexp "^\| veth1 +192\.168\.5\.10/24 -+\+--\+$"
   [[ $output != *"│"* && $output != *"─"* ]]
 
-  ip -n "$H" link del veth0
-  picture C.UTF-8 "$NV" -q "${O4[@]}" show
+  in_lab ip -n "$H" link del veth0
+  picture C.UTF-8 "$NVX" -q "${O4[@]}" show
   assert_success
   [[ $output != *veth* ]] || fail "veth0 or veth1 still drawn: $output"
   [[ $output != *"┼"* ]]
@@ -104,26 +107,24 @@ assert_fits_80() {
 }
 
 @test "04: the longest names the options allow still fit 80 columns" {
-  require_root "the root mode's labs; -U has its own test below"
   local h n
   h=pih$(printf 'h%.0s' {1..50})$$
   n=pin$(printf 'n%.0s' {1..50})$$
   h=${h:0:63} n=${n:0:63}
   LONG=(--host-ns "$h" --ns "$n" --veth0 vethhhhhhhhhhh0 --veth1 vethhhhhhhhhhh1)
-  "$NV" -q "${LONG[@]}" up
-  picture C.UTF-8 "$NV" -q "${LONG[@]}" show
+  "$NVX" -q "${LONG[@]}" up
+  picture C.UTF-8 "$NVX" -q "${LONG[@]}" show
   assert_success
   assert_fits_80
   assert_line --regexp "^│ vethhhhhhhhhhh0 +192\.168\.5\.5/24 ─+┼──┐$"
   assert_output --partial "…"
-  picture C "$NV" -q "${LONG[@]}" show
+  picture C "$NVX" -q "${LONG[@]}" show
   assert_fits_80
 }
 
 @test "05: show draws the LAN with dnsmasq, br0 with its ports, ns1; a port deleted by hand goes" {
-  require_root "the root mode's labs; -U has its own test below"
-  "$BD" -q "${O5[@]}" up
-  picture C.UTF-8 "$BD" -q "${O5[@]}" show
+  "$BDX" -q "${O5[@]}" up
+  picture C.UTF-8 "$BDX" -q "${O5[@]}" show
   assert_success
   assert_line --index 0 --regexp "^┌─ $L \(the LAN: router and DHCP server\) ─+┐$"
   assert_line --regexp "^│ lan0 +192\.168\.3\.1/24 ─+┼──┐$"
@@ -134,32 +135,31 @@ assert_fits_80() {
   assert_line --regexp "^│ └─ veth0 ─+┼──┐$"
   assert_line --regexp "^│ veth1 +192\.168\.3\.[0-9]+/24 ─+┼──┘$"
   assert_fits_80
-  picture C "$BD" -q "${O5[@]}" show
+  picture C "$BDX" -q "${O5[@]}" show
   assert_line --regexp "^\| \|- eth0 -+\+--\+$"
   assert_line --regexp "^\| \`- veth0 -+\+--\+$"
 
-  ip -n "$H" link del veth0
-  picture C.UTF-8 "$BD" -q "${O5[@]}" show
+  in_lab ip -n "$H" link del veth0
+  picture C.UTF-8 "$BDX" -q "${O5[@]}" show
   assert_success
   assert_line --regexp "^│ └─ eth0 ─+┼──┘$"
   [[ $output != *veth* ]] || fail "veth0 or veth1 still drawn: $output"
-  run "$BD" -q "${O5[@]}" show
+  run "$BDX" -q "${O5[@]}" show
   assert_line " bridge ports (bridge link):"
 
   # dnsmasq is drawn while it runs: stopped by hand, the LAN's box says so
   local p
-  for p in $(ip netns pids "$L"); do kill "$p"; done
-  for p in $(seq 30); do [ -n "$(ip netns pids "$L")" ] || break; sleep 0.1; done
-  picture C.UTF-8 "$BD" -q "${O5[@]}" show
+  for p in $(in_lab ip netns pids "$L"); do in_lab kill "$p"; done
+  for p in $(seq 30); do [ -n "$(in_lab ip netns pids "$L")" ] || break; sleep 0.1; done
+  picture C.UTF-8 "$BDX" -q "${O5[@]}" show
   assert_success
   assert_line --regexp "^│ dnsmasq: not running +│  │$"
 }
 
 @test "05: a namespace gone is drawn as gone, and show still says the lab is half up" {
-  require_root "the root mode's labs; -U has its own test below"
-  "$BD" -q "${O5[@]}" up
-  ip netns del "$N"
-  picture C.UTF-8 "$BD" -q "${O5[@]}" show
+  "$BDX" -q "${O5[@]}" up
+  in_lab ip netns del "$N"
+  picture C.UTF-8 "$BDX" -q "${O5[@]}" show
   assert_failure 1
   assert_line --regexp "^┌─ $N ─+┐$"
   assert_line --regexp "^│ gone: no /run/netns/$N +│$"

@@ -97,6 +97,61 @@ START_TEST(exec_runs_inside_with_its_own_sys)
 }
 END_TEST
 
+/* The whole of a small file, for comparing; "" when there is none. */
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "re");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+}
+
+/* A DHCP client's write to /etc/resolv.conf lands in the overlay's upper /etc, as a
+ * regular file there (never through a symbolic link out of /etc), also as root of a
+ * user namespace to which the machine's /etc belongs to nobody (unit_in_userns);
+ * a second run finds what the first wrote, with a /run of its own. */
+START_TEST(exec_etc_overlay_takes_resolv_conf)
+{
+    char dir[] = "/tmp/nslab-unit-XXXXXX", path[96], before[8192], after[8192], lab[256];
+    struct netns_exec_opts o = {.new_uts = true, .timeout_ms = 5000};
+    int status;
+    unique();
+    slurp("/etc/resolv.conf", before, sizeof(before));
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    o.etc_dir = dir;
+    ck_assert_int_eq(ipnetns_pin(name), 0);
+    char *writer[] = {"sh", "-c",
+                      "test -f /etc/resolv.conf && test ! -L /etc/resolv.conf && "
+                      "echo nameserver 192.0.2.53 >/etc/resolv.conf && exit 7",
+                      NULL};
+    /* private_run: a /run of its own, empty when etc_dir is not under /run */
+    char *reader[] = {"sh", "-c",
+                      "grep -qx 'nameserver 192.0.2.53' /etc/resolv.conf && "
+                      "test -z \"$(ls -A /run)\" && exit 8",
+                      NULL};
+    int r = netns_exec_opts(name, writer, &o, &status);
+    int st1 = status;
+    o.private_run = true;
+    int r2 = netns_exec_opts(name, reader, &o, &status);
+    cleanup();
+    snprintf(path, sizeof(path), "%s/etc/resolv.conf", dir);
+    slurp(path, lab, sizeof(lab));
+    slurp("/etc/resolv.conf", after, sizeof(after));
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(r, 0);
+    ck_assert(WIFEXITED(st1));
+    ck_assert_int_eq(WEXITSTATUS(st1), 7);
+    ck_assert_int_eq(r2, 0);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 8);
+    ck_assert_str_eq(lab, "nameserver 192.0.2.53\n");
+    ck_assert_str_eq(after, before);
+}
+END_TEST
+
 START_TEST(spawn_returns_at_exec_and_wait_reaps)
 {
     int status, fds[2];
@@ -218,10 +273,11 @@ Suite *suite_netns(void)
     tcase_add_test(root, add_makes_what_ip_netns_list_sees);
     tcase_add_test(root, enter_and_leave);
     tcase_add_test(root, exec_runs_inside_with_its_own_sys);
+    tcase_add_test(root, exec_etc_overlay_takes_resolv_conf);
     tcase_add_test(root, a_half_made_namespace_is_not_a_namespace);
     tcase_add_test(root, users_finds_a_process_inside_but_never_ourselves);
     tcase_add_test(root, spawn_returns_at_exec_and_wait_reaps);
     tcase_add_test(root, lesson_add_records_and_pins_from_a_thread);
-    unit_add_root_tcase(s, root, 7);
+    unit_add_root_tcase(s, root, 8);
     return s;
 }
