@@ -9,6 +9,12 @@
 # all the tests (NSLAB_USER_SKIP_MAX=N: N%).
 set -u
 cd "$(dirname "$0")/.." || exit 1
+# An ordinary user's PATH on Debian has no sbin, where bridge, dnsmasq and dhclient
+# live; the tests call them by name, as root would.  After the user's own directories.
+for d in /usr/local/sbin /usr/sbin /sbin; do
+  case ":$PATH:" in *":$d:"*) ;; *) PATH=$PATH:$d ;; esac
+done
+export PATH
 out=build/test-results
 rm -rf "$out"
 mkdir -p "$out"
