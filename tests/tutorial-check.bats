@@ -29,9 +29,11 @@ user_check() { # [--one-shell]
 }
 user_setup() {
   if is_root; then
-    udir=$(mktemp -d /tmp/nslab-tc-user.XXXXXX)
-    mkdir "$udir/tests"
-    cp "$CHECK" "$udir/tests/"
+    if [ -z "${udir:-}" ]; then
+      udir=$(mktemp -d /tmp/nslab-tc-user.XXXXXX)
+      mkdir "$udir/tests"
+      cp "$CHECK" "$udir/tests/"
+    fi
     cp "$doc" "$udir/doc.md"
     chown -R 64162:64162 "$udir"
     chmod 755 "$udir"
