@@ -17,14 +17,24 @@ now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+# The kernel frees a network namespace after its last user is gone, in a work queue
+# that holds the routing lock for tens of milliseconds: a run that starts at once pays
+# for the previous one's namespaces, and which side pays depends on the order.  So
+# the runs that make network namespaces start after an untimed pause, the same for
+# both sides (SETTLE seconds; BENCH_SETTLE=S to change, 0 for none).
+SETTLE=0
+settle() { [ "$SETTLE" = 0 ] || sleep "$SETTLE"; }
+
 # bench NAME TARGET "OURS" "THEIRS": runs both RUNS times, alternating.  TARGET
 # "none" prints the ratio for information only.
 bench() {
   local name=$1 target=$2 ours=$3 theirs=$4 i t0
   local a=() b=()
   for ((i = 0; i < RUNS; i++)); do
+    settle
     t0=$(now_us); eval "$ours" >/dev/null 2>&1 || { echo "bench: failed: $ours" >&2; return 1; }
     a+=($(($(now_us) - t0)))
+    settle
     t0=$(now_us); eval "$theirs" >/dev/null 2>&1 || { echo "bench: failed: $theirs" >&2; return 1; }
     b+=($(($(now_us) - t0)))
   done
@@ -77,6 +87,9 @@ bench "01 pid-ns -U vs unshare --user" 1.0 \
   "01-pid-ns/pid-ns -U -q -- true" \
   "unshare --user --map-root-user --pid --fork --mount-proc true"
 # 04: the same lab built and removed; names of our own, so nothing else is touched.
+# From here on, every run makes network namespaces: the pause between runs.
+SETTLE=${BENCH_SETTLE:-0.1}
+echo "(from 04 on, an untimed pause of ${SETTLE} s before each run: the kernel frees the previous run's network namespaces meanwhile)"
 bh="nslab-bench-h$$" bn="nslab-bench-n$$"
 bench "04 netns-veth up+down vs ip" 0.2 \
   "04-netns-veth/netns-veth -q --host-ns $bh --ns $bn up && 04-netns-veth/netns-veth -q --host-ns $bh --ns $bn down" \
@@ -92,7 +105,7 @@ bench "04 ... --article-steps vs ip" none \
 # and exec'd in its own mount namespace) to the kernel's notice that br0 has an address
 # (RTNLGRP_IPV4_IFADDR).  dnsmasq runs with --no-ping for both.
 first_lease() { # NAME TARGET OPTS-OURS OPTS-THEIRS
-  local name=$1 target=$2 ours=$3 theirs=$4 i a=() b=() runs=${BENCH_RUNS5:-21}
+  local name=$1 target=$2 ours=$3 theirs=$4 i a=() b=() runs=${BENCH_RUNS5:-41}
   local o="--host-ns $bh --lan-ns $bl --ns $bn"
   # shellcheck disable=SC2086 # word splitting of the options wanted
   for ((i = 0; i < runs; i++)); do
@@ -183,8 +196,10 @@ rl_nothing_left() { # waits up to 5 s: the kernel frees a killed keeper's world 
 bench_rl() {
   local name=$1 target=$2 ours=$3 theirs=$4 i t t0 a=() b=() runs=$5
   for ((i = 0; i < runs; i++)); do
+    settle
     t=$(rl "$ours") || { echo "bench: failed as uid $RL_UID: $ours" >&2; return 1; }
     a+=("$t")
+    settle
     t0=$(now_us); eval "$theirs" >/dev/null 2>&1 || { echo "bench: failed: $theirs" >&2; return 1; }
     b+=($(($(now_us) - t0)))
   done
@@ -202,7 +217,7 @@ else
   bench_rl "05 up+down: -U vs root" none \
     "$bd -U -q --host-ns $rh --lan-ns $bl --ns $bn up && $bd -U -q --host-ns $rh --lan-ns $bl --ns $bn down" \
     "$bd -q --host-ns $bh --lan-ns $bl --ns $bn up && $bd -q --host-ns $bh --lan-ns $bl --ns $bn down" \
-    "${BENCH_RUNS5:-21}"
+    "${BENCH_RUNS5:-41}"
 
   # Many labs of one user at once: each a keeper, its dnsmasq, two leases (br0's and
   # ns1's); all brought up together, then ns1 of each pings its router.  The wall time
