@@ -162,28 +162,22 @@ int main(int argc, char *argv[])
     int flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
     if (userns)
         flags |= CLONE_NEWUSER;
-    char op[160], shell[96], hint[256];
+    char op[160], shell[96];
     spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
     pid_t pid = clone(child_main, stack_top, flags, &a);
-    if (pid < 0) {
-        int e = errno;
-        close(a.hold[0]);
-        close(a.hold[1]);
-        return err_fail(e, spawn_clone_hint(-e, flags, hint, sizeof(hint)), "%s ~ %s", op, shell);
-    }
+    if (pid < 0)
+        return pid1_clone_failed(errno, flags, a.hold, op, shell);
     /* Narrated once it worked: the child is held, so these lines still come before
      * anything it prints. */
     narrate_note("child stack: %d KiB from alloca(), clone() gets its top", PID1_STACK_SIZE / 1024);
     narrate_op(shell, "%s", op);
 
-    /* -U: the child has no IDs until we map them; root inside stands for us. */
+    /* -U: the child has no IDs until we map them; root inside stands for us.  The
+     * writes, and why in that order, are in 03-user-drop/userns-maps.c (chapter 3). */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
-        char failed[128];
-        if ((r = userns_write_maps(pid, &m, failed, sizeof(failed))) < 0) {
-            err_print(-r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
-            return pid1_abandon(pid, a.hold);
-        }
+        if ((r = pid1_map(pid, a.hold, flags, &m)) != 0)
+            return r;
     }
 
     /* One process, two numbers: NSpid lists its PID in our namespace, then in its own. */
@@ -196,16 +190,8 @@ int main(int argc, char *argv[])
                          (int)ids[0], (int)ids[n - 1], (int)ids[0], (int)ids[n - 1], (int)pid);
     }
 
-    /* Step 4: let it go. */
-    if ((r = pid1_release(a.hold)) < 0) {
-        err_print(-r, NULL, "releasing the child %d", (int)pid);
-        return pid1_abandon(pid, a.hold);
-    }
-
-    /* Step 5: wait for it in the article's loop, and pass its status on as a shell
-     * would (128+N when it died of signal N). */
-    int code;
-    if ((r = pid1_wait(pid, a.hold, &code)) < 0)
-        return err_fail(-r, NULL, "waitpid %d", (int)pid);
-    return code;
+    /* Step 4: let it go (pid1_release: a byte on the hold pipe).  Step 5: wait for it
+     * in the article's loop (pid1_wait), and pass its status on as a shell would
+     * (128+N when it died of signal N).  Both in pid1.c beside this file. */
+    return pid1_finish(pid, a.hold);
 }

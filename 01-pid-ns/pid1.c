@@ -22,6 +22,7 @@
 #include "../common/err.h"
 #include "../common/narrate.h"
 #include "../common/spawn.h"
+#include "../03-user-drop/userns-maps.h"
 
 int pid1_hold(const int hold[2], bool shared_files)
 {
@@ -156,4 +157,36 @@ int pid1_abandon(pid_t pid, int hold[2])
         continue;
     close_hold(hold);
     return EXIT_RUNTIME;
+}
+
+/* The three stages' parent after clone() is the same but for the flags and the map:
+ * these say what failed, as a stage's main does, and return its exit status. */
+
+int pid1_clone_failed(int err, int flags, int hold[2], const char *op, const char *shell)
+{
+    char hint[256];
+    close_hold(hold);
+    return err_fail(err, spawn_clone_hint(-err, flags, hint, sizeof(hint)), "%s ~ %s", op, shell);
+}
+
+int pid1_map(pid_t pid, int hold[2], int flags, const struct userns_map *m)
+{
+    char failed[128], hint[256];
+    int r = userns_write_maps(pid, m, failed, sizeof(failed));
+    if (r == 0)
+        return 0;
+    err_print(-r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
+    return pid1_abandon(pid, hold);
+}
+
+int pid1_finish(pid_t pid, int hold[2])
+{
+    int r, code;
+    if ((r = pid1_release(hold)) < 0) {
+        err_print(-r, NULL, "releasing the child %d", (int)pid);
+        return pid1_abandon(pid, hold);
+    }
+    if ((r = pid1_wait(pid, hold, &code)) < 0)
+        return err_fail(-r, NULL, "waitpid %d", (int)pid);
+    return code;
 }

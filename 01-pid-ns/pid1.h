@@ -4,8 +4,9 @@
  * article's loop.  01-pid-ns/pid-ns.c calls them in that order; 01-pid-ns/pid1.c
  * holds the system calls, with why each is there.
  *
- * Each returns 0 or -errno (pid1_exec and pid1_abandon excepted: see below) and
- * prints nothing but its narration: the stage says what failed.
+ * Each returns 0 or -errno and prints nothing but its narration: the stage says what
+ * failed.  Excepted: pid1_exec, pid1_abandon and the last three, which take a stage's
+ * main's part (see below).
  */
 #ifndef NSLAB_PID1_H
 #define NSLAB_PID1_H
@@ -46,5 +47,21 @@ int pid1_wait(pid_t pid, int hold[2], int *code);
  * release, so the child returns without running anything, and reap it.  Returns
  * EXIT_RUNTIME, for `return pid1_abandon(...)`. */
 int pid1_abandon(pid_t pid, int hold[2]);
+
+/* The parent's steps as a stage's main takes them, saying what failed (err.h) and
+ * returning the stage's exit status. */
+struct userns_map;
+
+/* clone() failed with err: close the hold pipe, print the clone step (op ~ shell)
+ * with the hint for flags, return EXIT_RUNTIME. */
+int pid1_clone_failed(int err, int flags, int hold[2], const char *op, const char *shell);
+
+/* -U: write the held child's ID maps (03-user-drop/userns-maps.c).  0, or, when a
+ * write failed, the failure printed, the child abandoned, and EXIT_RUNTIME. */
+int pid1_map(pid_t pid, int hold[2], int flags, const struct userns_map *m);
+
+/* Last: pid1_release, then pid1_wait.  The command's status as a shell gives it, or
+ * EXIT_RUNTIME after printing what failed (the child abandoned if not released). */
+int pid1_finish(pid_t pid, int hold[2]);
 
 #endif

@@ -249,35 +249,22 @@ int main(int argc, char *argv[])
     int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
     if (userns)
         flags |= CLONE_NEWUSER;
-    char op[160], shell[96], hint[256];
+    char op[160], shell[96];
     spawn_describe(flags, op, sizeof(op), shell, sizeof(shell));
     pid_t pid = clone(child_main, spawn_stack_top(stack, PID1_STACK_SIZE), flags, &a);
-    if (pid < 0) {
-        int e = errno;
-        close(a.hold[0]);
-        close(a.hold[1]);
-        return err_fail(e, spawn_clone_hint(-e, flags, hint, sizeof(hint)), "%s ~ %s", op, shell);
-    }
+    if (pid < 0)
+        return pid1_clone_failed(errno, flags, a.hold, op, shell);
     narrate_op(shell, "%s", op);
 
     /* -U: the child waits on its pipe with no IDs yet; we map root inside to us. */
     if (userns) {
         struct userns_map m = {0, getuid(), 0, getgid()};
-        char failed[128];
-        if ((r = userns_write_maps(pid, &m, failed, sizeof(failed))) < 0) {
-            err_print(-r, spawn_clone_hint(r, flags, hint, sizeof(hint)), "%s", failed);
-            return pid1_abandon(pid, a.hold);
-        }
+        if ((r = pid1_map(pid, a.hold, flags, &m)) != 0)
+            return r;
     }
 
     /* As in stage 01: let it go, wait for it, pass its status on. */
-    if ((r = pid1_release(a.hold)) < 0) {
-        err_print(-r, NULL, "releasing the child %d", (int)pid);
-        return pid1_abandon(pid, a.hold);
-    }
-    int code;
-    if ((r = pid1_wait(pid, a.hold, &code)) < 0)
-        return err_fail(-r, NULL, "waitpid %d", (int)pid);
+    int code = pid1_finish(pid, a.hold);
     if (a.leak)
         leak_report(mountinfo_fd);
     return code;
