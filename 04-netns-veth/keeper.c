@@ -32,6 +32,7 @@
 
 #include "../03-user-drop/userns-maps.h"
 #include "../common/lab.h"
+#include "../common/err.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "../common/spawn.h"
@@ -479,4 +480,18 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
     close(k.pidfd);
     close(k.dirfd);
     return 1;
+}
+
+int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
+                    const char *prog_u)
+{
+    int r, status;
+    if (which == LABSUB_SHELL && !userns)
+        err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
+    if (!userns)
+        return -1;
+    s->prog = prog_u;
+    if ((r = keeper_run(s, which, host, &status)) < 0)
+        labstage_die(s);
+    return r == 0 ? -1 : status;
 }

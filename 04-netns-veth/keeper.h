@@ -35,4 +35,12 @@
  * exit status to return), or a failure (< 0, s->fail filled in). */
 int keeper_run(struct labstage *s, enum labsub which, const char *host, int *status);
 
+/* A network stage's main, once its command line is checked: `shell` goes with -U only
+ * (a usage error otherwise); with -U (userns), every hint names prog_u, the stage
+ * with its -U, and keeper_run takes the subcommand into the keeper's world.  Returns
+ * -1 when this process goes on with labrun (as root, or now inside the world), else
+ * the exit status for main to return; a failure ends the stage (labstage_die). */
+int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
+                    const char *prog_u);
+
 #endif

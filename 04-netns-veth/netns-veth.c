@@ -264,17 +264,10 @@ int main(int argc, char *argv[])
         err_usage("%s and %s are not two addresses in one subnet", cfg.addr0.text, cfg.addr1.text);
     narrate_init("netns-veth", quiet);
 
-    /* -U: from here on in the keeper's world (keeper.c), where we are root. */
-    if (which == LABSUB_SHELL && !cfg.userns)
-        err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
-    int status;
-    if (cfg.userns)
-        st.prog = "04-netns-veth/netns-veth -U"; /* so that every hint says -U */
-    if (cfg.userns && (r = keeper_run(&st, which, cfg.host, &status)) != 0) {
-        if (r < 0)
-            labstage_die(&st);
-        return status;
-    }
+    /* -U: from here on in the keeper's world (keeper.c), where we are root;
+     * every hint then says -U. */
+    if ((r = keeper_dispatch(&st, cfg.userns, which, cfg.host, "04-netns-veth/netns-veth -U")) >= 0)
+        return r;
 
     /* exec, show, up, down or the demo: labrun calls ours in the right state. */
     const char *const names[] = {cfg.host, cfg.ns};
