@@ -234,7 +234,7 @@ run_script() { # SCRIPT OUTPUT
   if [ "$rootless" = 0 ]; then
     (cd "$top" && bash "$1" >"$2" 2>&1 </dev/null)
   else
-    (cd "$top" && unshare --user --map-root-user --mount --net --pid --fork --mount-proc \
+    (cd "$top" && unshare --user --map-root-user --mount --net --pid --fork --kill-child --mount-proc \
       bash -c "$world_setup" "$top" >"$2" 2>&1 </dev/null 3<"$1")
   fi
 }
