@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lab.h"
+#include "procfs.h"
 
 /* Appends one formatted argument to argv, its text to buf. */
 struct argv_builder {
@@ -99,86 +100,6 @@ int dnsmasq_build_argv(const struct dnsmasq_conf *c, char *buf, size_t size, cha
     return r ? -ENOSPC : 0;
 }
 
-int dnsmasq_idmap_has(const char *map, unsigned long id)
-{
-    bool has = false;
-    const char *p = map;
-
-    /* The kernel writes each line as three right-aligned numbers; a map has at most
-     * 340 lines.  Every line is checked, also after a match: garbage is never read
-     * as a map. */
-    while (*p) {
-        unsigned long long v[3];
-        for (int k = 0; k < 3; k++) {
-            char *end;
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (!isdigit((unsigned char)*p))
-                return -EINVAL;
-            errno = 0;
-            v[k] = strtoull(p, &end, 10);
-            if (errno || v[k] > UINT32_MAX)
-                return -EINVAL;
-            p = end;
-        }
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p != '\n' && *p != '\0')
-            return -EINVAL;
-        if (*p == '\n')
-            p++;
-        /* 64 bits: first + count reaches 2^32 for the whole range, "0 0 4294967295". */
-        if (id >= v[0] && id < v[0] + v[2])
-            has = true;
-    }
-    return has;
-}
-
-/* Reads a small file into buf, NUL-terminated: 0, -errno, or -EFBIG when it does not
- * fit (a map read in part would be another map). */
-static int read_small(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    size_t used = 0;
-    ssize_t n = 0;
-    /* A /proc file may come in pieces (a page a read); read to its end. */
-    while (used < size - 1) {
-        n = read(fd, buf + used, size - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        used += (size_t)n;
-    }
-    int e = n < 0 ? errno : used == size - 1 ? EFBIG : 0;
-    close(fd);
-    buf[used] = '\0';
-    return -e;
-}
-
-int dnsmasq_can_drop_to(const char *proc, unsigned long uid, unsigned long gid)
-{
-    char path[256], text[12 * 1024];
-    int r;
-
-    snprintf(path, sizeof(path), "%s/uid_map", proc);
-    if ((r = read_small(path, text, sizeof(text))) < 0 || (r = dnsmasq_idmap_has(text, uid)) <= 0)
-        return r;
-    snprintf(path, sizeof(path), "%s/gid_map", proc);
-    if ((r = read_small(path, text, sizeof(text))) < 0 || (r = dnsmasq_idmap_has(text, gid)) <= 0)
-        return r;
-    /* "deny" for good in a namespace whose gid_map an unprivileged user wrote; no file
-     * before Linux 3.19, when setgroups() was always allowed. */
-    snprintf(path, sizeof(path), "%s/setgroups", proc);
-    if ((r = read_small(path, text, sizeof(text))) == -ENOENT)
-        return 1;
-    if (r < 0)
-        return r;
-    return !strcmp(text, "allow\n");
-}
-
 int dnsmasq_can_drop(void)
 {
     const struct passwd *pw = getpwnam(DNSMASQ_USER);
@@ -188,7 +109,7 @@ int dnsmasq_can_drop(void)
     const struct group *gr = getgrnam(DNSMASQ_GROUP);
     if (!gr)
         return 0;
-    return dnsmasq_can_drop_to("/proc/self", uid, gr->gr_gid) == 1;
+    return procfs_can_drop_to("/proc/self", uid, gr->gr_gid) == 1;
 }
 
 /* Copies the next space-separated field of line[*i..len) into out (shortened to fit
@@ -273,7 +194,7 @@ static int read_pid(const char *dir, pid_t *pid)
     int r;
 
     snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
-    if ((r = read_small(path, text, sizeof(text))) < 0)
+    if ((r = procfs_read(path, text, sizeof(text))) < 0)
         return r;
     long v = strtol(text, &end, 10);
     if (end == text || v <= 1 || v > INT32_MAX || (*end != '\n' && *end != '\0'))

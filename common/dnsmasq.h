@@ -39,18 +39,7 @@ int dnsmasq_build_argv(const struct dnsmasq_conf *conf, char *buf, size_t size, 
 #define DNSMASQ_USER  "nobody"
 #define DNSMASQ_GROUP "dip"
 
-/* Does the ID map text (a /proc/PID/uid_map or gid_map: lines "FIRST-INSIDE
- * FIRST-OUTSIDE COUNT") give id, an ID inside, a meaning?  1 yes, 0 no (an empty map
- * maps nothing), -EINVAL when a line is not three numbers. */
-int dnsmasq_idmap_has(const char *map, unsigned long id);
-
-/* May a process whose /proc/PID directory is proc (e.g. "/proc/self") drop to uid
- * and gid, as dnsmasq does?  1 when uid_map maps uid, gid_map maps gid and setgroups
- * says "allow" (or is missing: a kernel before 3.19, which always allows it); 0 when
- * not; -errno when a map cannot be read, -EINVAL when one is garbled. */
-int dnsmasq_can_drop_to(const char *proc, unsigned long uid, unsigned long gid);
-
-/* dnsmasq_can_drop_to for the calling process and dnsmasq's own user and group
+/* procfs_can_drop_to (procfs.h) for the calling process and dnsmasq's own user and group
  * (DNSMASQ_USER, DNSMASQ_GROUP, as this machine's passwd and group files number
  * them): 1, or 0 also when one is not there or a file cannot be read - staying root
  * always works, a failed drop stops dnsmasq. */

@@ -26,6 +26,7 @@
 #include "narrate.h"
 #include "netns.h"
 #include "nl.h"
+#include "procfs.h"
 #include "validate.h"
 
 /* A state file is a few hundred bytes; a larger one is not ours. */
@@ -645,14 +646,8 @@ static int proc_stat(pid_t pid, char *comm, size_t size, char *state, uint64_t *
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (procfs_read(path, buf, sizeof(buf)) < 0)
         return -ESRCH;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -ESRCH;
-    buf[n] = '\0';
     /* The command name may hold spaces and parentheses: it ends at the last ')'. */
     char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
     unsigned long long t;
