@@ -69,8 +69,9 @@ keeper_of() { # UID HOST: the keeper's pid, from its record
 id_04() { as "$1" "$NV" -U -q exec -- sh -c 'readlink /proc/self/ns/net; cat /sys/class/net/veth1/address'; }
 id_05() { as "$1" "$BD" -U -q exec -- sh -c 'readlink /proc/self/ns/net; cat /sys/class/net/veth1/address'; }
 
-@test "two users, four labs with the article's names at once, a root lab beside: each user sees only its own" {
-  # a root-mode lab first, with names of its own
+# A root-mode lab with names of its own, then each user's stage-04 and stage-05 labs
+# with the article's names: five labs at once.
+five_labs_up() {
   run "$NSLAB_ROOT/04-netns-veth/netns-veth" -q --host-ns "$RH" --ns "$RN" up
   assert_success
   local u
@@ -80,7 +81,12 @@ id_05() { as "$1" "$BD" -U -q exec -- sh -c 'readlink /proc/self/ns/net; cat /sy
     run as "$u" "$BD" -U -q up
     assert_success
   done
+}
+
+@test "two users, four labs with the article's names at once, a root lab beside: each user sees only its own" {
+  five_labs_up
   # all four work, each with the article's own addresses
+  local u
   for u in "$UA" "$UB"; do
     run as "$u" "$NV" -U -q exec -- ping -c 1 -W 2 192.168.5.5
     assert_success
@@ -179,15 +185,7 @@ id_05() { as "$1" "$BD" -U -q exec -- sh -c 'readlink /proc/self/ns/net; cat /sy
 }
 
 @test "one user's down leaves the other's labs intact, and root's" {
-  run "$NSLAB_ROOT/04-netns-veth/netns-veth" -q --host-ns "$RH" --ns "$RN" up
-  assert_success
-  local u
-  for u in "$UA" "$UB"; do
-    run as "$u" "$NV" -U -q up
-    assert_success
-    run as "$u" "$BD" -U -q up
-    assert_success
-  done
+  five_labs_up
   local b4 b5 kb4 kb5
   b4=$(id_04 "$UB")
   b5=$(id_05 "$UB")
