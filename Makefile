@@ -49,21 +49,33 @@ FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES   := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 REPLAY_BINS  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 
-# Debian packages the course needs to build, run, test and lint (make deps).
-# dnsmasq-base is dnsmasq's program without the system service: the course starts
-# its own dnsmasq inside a lab namespace and must not get one on the host.
-# libclang-rt-14-dev holds clang 14's libFuzzer and sanitizer runtimes (make fuzz);
-# clang only recommends it, and deps installs no recommends.
-# apparmor gives apparmor_parser, which checks scripts/apparmor's profile without
-# loading it (tests/apparmor.bats).  Its postinst loads profiles only where the kernel
-# has AppArmor enabled, and enables its boot service without starting it (the service
-# is conditioned on AppArmor too): on a kernel without AppArmor it changes nothing.
-DEBS := build-essential pkg-config check bats bats-support bats-assert libmnl-dev \
-        iproute2 procps iputils-ping dnsmasq-base util-linux \
-        isc-dhcp-client udhcpc clang clang-format shellcheck cppcheck strace \
-        libclang-rt-14-dev apparmor
+# Debian packages, by what needs them.  make deps installs (as root) or names what a
+# student's make uses: running the course and its tests; make fuzz and make lint add
+# their own.  The names exist on Debian 12 and 13 and on Ubuntu 22.04 and 24.04,
+# unversioned where Debian has a meta package (clang, libclang-rt-dev: clang's
+# libFuzzer and sanitizer runtimes, which clang only recommends; deps installs no
+# recommends).
+# - dnsmasq-base is dnsmasq's program without the system service: the course starts
+#   its own dnsmasq inside a lab namespace and must not get one on the host.
+# - The article's DHCP clients are optional: chapter 5 compares them with the
+#   course's own, and a distribution without one loses only what needs it.
+# - apparmor gives apparmor_parser, which checks scripts/apparmor's profile without
+#   loading it (tests/apparmor.bats).  Its postinst loads profiles only where the
+#   kernel has AppArmor enabled, and enables its boot service without starting it:
+#   on a kernel without AppArmor it changes nothing.
+# - python3 sends the flood of junk DHCP packets (tests/dhcp-flood.py), clang builds
+#   every stage a second time (tests/make.bats), strace checks the narration.
+# - debootstrap builds the Debian 13 root that CI runs the course in (.ci/debian13).
+DEBS_RUN     := build-essential pkg-config libmnl-dev iproute2 procps iputils-ping util-linux \
+                dnsmasq-base
+DEBS_CLIENTS := isc-dhcp-client udhcpc
+DEBS_TEST    := check bats bats-support bats-assert strace python3 clang apparmor
+DEBS_FUZZ    := clang libclang-rt-dev
+DEBS_LINT    := clang-format shellcheck cppcheck
+DEBS_CI      := debootstrap
+DEBS         := $(DEBS_RUN) $(DEBS_TEST)
 
-.PHONY: all help deps allow-userns demo doctor exercise test test-unit fuzz lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
+.PHONY: all help deps deps-run deps-fuzz deps-lint deps-ci allow-userns demo doctor exercise test test-unit fuzz lint fmt bench clean $(addprefix run-,$(foreach s,$(STAGE_NUMS),$(firstword $(subst -, ,$(s)))))
 
 all: $(STAGES)
 
@@ -74,7 +86,8 @@ help:
 	@echo "  sudo make test     build and run every test (unit, behaviour, tutorial)"
 	@echo "  sudo make run-NN   build and run stage NN (e.g. make run-01)"
 	@echo "  make               build every stage"
-	@echo "  sudo make deps     install the Debian packages the course needs"
+	@echo "  sudo make deps     install the Debian packages the course and its tests need"
+	@echo "                     (deps-run: only running it; deps-fuzz, deps-lint: make fuzz's, lint's)"
 	@echo "  sudo make allow-userns  let the stages have user namespaces under Ubuntu's AppArmor restriction"
 	@echo "  sudo make exercise EX=N  check a tutorial exercise (EX=1.1 ...)"
 	@echo "  make doctor        say why a stage would fail on this machine, before it does"
@@ -87,24 +100,19 @@ help:
 	@echo "  Stages: $(STAGE_NUMS)"
 	@echo "  Options: SANITIZE=1 (ASan+UBSan build), CC=clang, NSLAB_STRICT=1 (a skipped test fails)"
 
-# Installs what is missing when root; otherwise names the missing packages and the
-# one command whoever administers the machine runs, once, for every user of it.
+# What each purpose needs (scripts/deps.sh): installed when root, otherwise named with
+# the one command whoever administers the machine runs, once, for every user of it.
+OPTIONAL_CLIENTS = $(addprefix --optional ,$(DEBS_CLIENTS))
 deps:
-	@missing=""; \
-	for p in $(DEBS); do \
-	  dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
-	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  echo "make deps: installing$$missing"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null \
-	    || { echo "make deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
-	else \
-	  echo "make deps: missing Debian packages:$$missing" >&2; \
-	  echo "make deps: whoever administers this machine installs them, once: sudo make deps" >&2; \
-	  exit 1; \
-	fi
+	@scripts/deps.sh $(DEBS) $(OPTIONAL_CLIENTS)
+deps-run:
+	@scripts/deps.sh $(DEBS_RUN) $(OPTIONAL_CLIENTS)
+deps-fuzz:
+	@scripts/deps.sh $(DEBS_FUZZ)
+deps-lint:
+	@scripts/deps.sh $(DEBS_LINT)
+deps-ci:
+	@scripts/deps.sh $(DEBS_CI)
 
 # Ubuntu 23.10+ (kernel.apparmor_restrict_unprivileged_userns = 1): once, as root,
 # installs and loads an AppArmor profile that grants the five stage programs of this
@@ -147,7 +155,7 @@ $(UNIT_BIN): $(UNIT_OBJS) $(LIBLESSONS) $(LIBNSLAB)
 # user namespace of one's own (TUTORIAL.md, "A lab of one's own"), said in one line.
 USERNS := $(shell [ "$$(id -u)" = 0 ] || echo -U)
 define RUN_RULE
-run-$(firstword $(subst -, ,$(1))): deps
+run-$(firstword $(subst -, ,$(1))): deps-run
 	@$$(MAKE) --no-print-directory $(filter $(1)/%,$(STAGES))
 	$(if $(USERNS),@echo "make run-$(firstword $(subst -, ,$(1))): not root: rootless mode (-U: a user namespace of your own)")
 	./$(filter $(1)/%,$(STAGES)) $(USERNS) $$(ARGS)
@@ -155,17 +163,17 @@ endef
 $(foreach s,$(STAGE_NUMS),$(eval $(call RUN_RULE,$(s))))
 
 # The README's first command: every stage's demo, in order.
-demo: deps
+demo: deps-run
 	@$(MAKE) --no-print-directory all
 	$(if $(USERNS),@echo "make demo: not root: every stage rootless (-U: a user namespace of your own)")
 	@scripts/demo.sh $(if $(NOPAUSE),--no-pause) $(if $(USERNS),--userns) $(STAGES)
 
 # Why a stage would fail on this machine, before it does.
 doctor:
-	@scripts/doctor.sh $(DEBS)
+	@scripts/doctor.sh $(DEBS_RUN) $(OPTIONAL_CLIENTS)
 
 # The check of one exercise of TUTORIAL.md: make exercise EX=1.2 CMD='sleep 300'
-exercise:
+exercise: deps-run
 	@scripts/exercises.sh $(EX) $(if $(CMD),-- $(CMD))
 
 # The README's second command: unit tests, behaviour tests, tutorial checks.
@@ -176,10 +184,10 @@ test: deps
 test-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
-SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run
+SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run .ci/debian13
 C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 
-lint:
+lint: deps-lint
 	clang-format --dry-run -Werror $(C_FILES)
 	shellcheck -x $(SHELL_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
@@ -188,7 +196,7 @@ lint:
 fmt:
 	clang-format -i $(C_FILES)
 
-bench: deps
+bench: deps-run
 	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
 
@@ -214,7 +222,7 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_LIBNSLAB    := $(FUZZ_BUILD)/libnslab.a
 FUZZ_LIBLESSONS  := $(FUZZ_BUILD)/liblessons.a
 
-fuzz: deps
+fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_NAMES)
 
