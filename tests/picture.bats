@@ -13,6 +13,10 @@ BD="$NSLAB_ROOT/05-bridge-dhcp/bridge-dhcp"
 # The ordinary user of the -U tests: a uid of its own (see rootless.bats), not that
 # suite's, so the two can run at the same time.
 PIC_UID=${NSLAB_PIC_UID:-64124}
+# The tests' own shell matches the box-drawing characters as characters, whatever the
+# student's locale: in the POSIX locale (LANG unset) bash's =~ reads bytes, and "─+"
+# would repeat the last byte of "─".  (picture sets show's own locale per call.)
+export LC_ALL=C.UTF-8
 
 setup_file() {
   PIC_BIN=$(mktemp -d /tmp/nslab-pic.XXXXXX)
