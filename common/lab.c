@@ -573,7 +573,7 @@ static int undo_link(struct lab *lab, const struct lab_obj *o)
 static const char *lab_netns_busy(struct lab *lab)
 {
     if (lab->busy == -1) {
-        uint64_t ino[LAB_MAX_OBJS];
+        uint64_t ino[LAB_MAX_OBJS] = {0};
         int idx[LAB_MAX_OBJS] = {0}, n = 0;
         for (int i = 0; i < lab->n; i++)
             /* An unconfirmed namespace (id 0) may not exist; nobody can be in it then. */

@@ -167,16 +167,25 @@ narrated() {
 }
 
 # The rootless demos run as an ordinary user: as root, a uid of their own (strace then
-# traces as that user, and writes its logs where that user may).
+# traces as that user, and writes its logs where that user may), on copies of the
+# checker and the stage in a directory of the test's: the checkout may be in /root,
+# which no other uid may enter.
 rootless_check() { # STAGE ARGS...
+  local check=$CHECK
   rl unshare --user --map-root-user true 2>/dev/null ||
     nslab_skip "user namespaces are not allowed here for an ordinary user: make doctor says why"
   if [ "$(id -u)" = 0 ]; then
     rl_keep=$(mktemp -d /tmp/nslab-narration.XXXXXX)
+    mkdir -p "$rl_keep/tree/tests" "$rl_keep/tree/${1%/*}"
+    cp "$CHECK" "$rl_keep/tree/tests/"
+    cp "$1" "$rl_keep/tree/$1"
+    chmod -R a+rX "$rl_keep"
     chown "${NSLAB_RL_UID:-64123}" "$rl_keep"
     keep="$rl_keep/run"
+    check=$rl_keep/tree/tests/${CHECK##*/}
+    cd "$rl_keep/tree" || return 1
   fi
-  run rl "$CHECK" -k "$keep" "$@"
+  run rl "$check" -k "$keep" "$@"
   assert_success
   assert_line --regexp '^narration: [0-9]+ lines, [1-9][0-9]* calls checked, [0-9]+ notes$'
 }
