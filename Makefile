@@ -187,11 +187,14 @@ test-unit: $(UNIT_BIN)
 SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run .ci/debian13
 C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 
+# Clean with Debian 12's tools and Debian 13's (clang-format 14 and 19, cppcheck 2.10
+# and 2.17): CI runs it on both (.ci/debian13).  cppcheck 2.17's note that it limits
+# its analysis of branches is not a finding.
 lint: deps-lint
 	clang-format --dry-run -Werror $(C_FILES)
 	shellcheck -x $(SHELL_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
-	  --inline-suppr --std=c11 -D__GNUC__ -D_GNU_SOURCE $(C_FILES)
+	  --inline-suppr --suppress=normalCheckLevelMaxBranches --std=c11 -D__GNUC__ -D_GNU_SOURCE $(C_FILES)
 
 fmt:
 	clang-format -i $(C_FILES)

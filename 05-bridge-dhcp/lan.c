@@ -100,7 +100,7 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
 int lan_dnsmasq_ready(struct labstage *st, const struct dnsmasq_conf *conf)
 {
     int status, r = 0;
-    pid_t pid;
+    pid_t pid = 0;
 
     while (waitpid(st->pending, &status, 0) < 0)
         if (errno != EINTR) {

@@ -28,9 +28,9 @@ setup() {
     # -U: setgroups() is denied in a user namespace an ordinary user makes (the stage
     # says so), so the groups from outside stay.  Inside, each shows as 65534: the
     # user's own group is mapped there, any other is unmapped (the overflow gid).
-    local outside g want="Groups:"
+    local outside want="Groups:"
     outside=$(sed -n 's/^Groups:[[:space:]]*//p' /proc/self/status)
-    for g in $outside; do want="$want[[:space:]]+65534"; done
+    for _ in $outside; do want="${want}[[:space:]]+65534"; done
     assert_line --regexp "^${want}[[:space:]]*\$"
   fi
 }

@@ -122,7 +122,8 @@ static void write_file(const char *dir, const char *name, const char *text, size
     FILE *f = fopen(path, "we");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
+    int r = fclose(f);
+    ck_assert_int_eq(r, 0);
 }
 
 static void rm_tmp_dir(void)

@@ -46,6 +46,7 @@ START_TEST(rprivate_cuts_shared_propagation)
     ck_assert_int_eq(root_is_shared(), 1);
     /* narrated as the stages show it */
     FILE *nar = tmpfile();
+    ck_assert_ptr_nonnull(nar);
     narrate_init("t", false);
     narrate_set_stream(nar);
     ck_assert_int_eq(pid1_make_private("/"), 0);

@@ -143,6 +143,7 @@ START_TEST(write_maps_makes_the_child_root_inside)
 {
     static char stack[64 * 1024];
     FILE *nar = tmpfile();
+    ck_assert_ptr_nonnull(nar);
     narrate_init("unit", false);
     narrate_set_stream(nar);
     ck_assert_int_eq(pipe(pipe_fds), 0);
