@@ -169,7 +169,11 @@ demo: deps-run
 	@scripts/demo.sh $(if $(NOPAUSE),--no-pause) $(if $(USERNS),--userns) $(STAGES)
 
 # Why a stage would fail on this machine, before it does.
-doctor:
+# scripts/doctor-probe.c tries the kernel features no command-line tool shows.
+$(BUILD)/doctor-probe: scripts/doctor-probe.c $(BUILD)/flags.stamp
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+doctor: $(BUILD)/doctor-probe
 	@scripts/doctor.sh $(DEBS_RUN) $(OPTIONAL_CLIENTS)
 
 # The check of one exercise of TUTORIAL.md: make exercise EX=1.2 CMD='sleep 300'
@@ -178,14 +182,14 @@ exercise: deps-run
 
 # The README's second command: unit tests, behaviour tests, tutorial checks.
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(REPLAY_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(REPLAY_BINS) $(BUILD)/doctor-probe
 	@tests/run-all.sh
 
 test-unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 SHELL_FILES = $(wildcard scripts/*.sh tests/*.sh tests/*.bash tests/*.bats ) .ci/run .ci/debian13
-C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+C_FILES     = $(wildcard common/*.[ch] [0-9][0-9]-*/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c scripts/*.c)
 
 # Clean with Debian 12's tools and Debian 13's (clang-format 14 and 19, cppcheck 2.10
 # and 2.17): CI runs it on both (.ci/debian13).  cppcheck 2.17's note that it limits

@@ -85,6 +85,42 @@ elif [ "$rootless_blocked" = 0 ]; then
   problem "rootless labs do not work here: as $probe_who, unshare --user --map-root-user --net ip link add type veth failed: ${probe_err%%$'\n'*}"
 fi
 
+# Kernel features beyond the kinds of namespace, each tried for real: pidfd_open and
+# SO_NETNS_COOKIE by a small probe (scripts/doctor-probe.c: no command-line tool
+# shows them), overlayfs in a user namespace with unshare.  NSLAB_DOCTOR_WITHOUT=
+# pidfd_open has the kernel refuse pidfd_open to the probe, as a kernel before 5.3
+# does (tests/doctor.bats).
+probe=build/doctor-probe
+if [ -x "$probe" ]; then
+  probe_out=$("$probe" ${NSLAB_DOCTOR_WITHOUT:+--without "$NSLAB_DOCTOR_WITHOUT"} 2>&1)
+  case "$probe_out" in
+    *"pidfd_open no: "*)
+      why=${probe_out#*pidfd_open no: }
+      why=${why%%$'\n'*}
+      if [ "$(id -u)" = 0 ]; then
+        note "this kernel has no pidfd_open (Linux 5.3; it says: $why): the root mode works, stopping dnsmasq by its pid after checking it is still the one; the rootless labs of stages 04 and 05 (-U) cannot hold their keeper"
+      else
+        problem "this kernel has no pidfd_open (Linux 5.3; it says: $why): the rootless labs of stages 04 and 05 (-U) cannot hold their keeper; use a newer kernel (Debian 12 has 6.1), or run them as root (sudo make run-04)"
+        rootless_blocked=1 rootless_ok=0
+      fi
+      ;;
+  esac
+  case "$probe_out" in
+    *"SO_NETNS_COOKIE no: "*)
+      note "this kernel has no SO_NETNS_COOKIE (Linux 5.14): a lab knows its network namespaces by inode alone, which a namespace made after one is gone may reuse; down still removes only what its lab made while that lab is up"
+      ;;
+  esac
+else
+  note "$probe is not built (make builds it): pidfd_open and SO_NETNS_COOKIE were not checked"
+fi
+# The real DHCP clients of stage 05 get an /etc of their own, an overlay on the
+# machine's; without root that is an overlay mounted in a user namespace (5.11).
+if ! overlay_err=$(unshare --user --map-root-user --mount sh -c '
+  mount -t tmpfs nslab-doctor /mnt && mkdir /mnt/l /mnt/u /mnt/w /mnt/m &&
+  mount -t overlay overlay -o lowerdir=/mnt/l,upperdir=/mnt/u,workdir=/mnt/w /mnt/m' 2>&1); then
+  note "overlayfs in a user namespace is refused here (Linux 5.11; ${overlay_err%%$'\n'*}): with -U, stage 05's real DHCP clients (--dhcp-client dhclient or udhcpc) cannot have an /etc of their own; the course's own client works"
+fi
+
 # Privilege.  As root every stage makes its namespaces with CAP_SYS_ADMIN, and a
 # network lab lives in the machine's /run/netns.  An ordinary user takes the course
 # rootless: make run-NN adds -U, and each stage makes a user namespace first, which
@@ -95,6 +131,13 @@ if [ "$(id -u)" != 0 ]; then
   if [ "$rootless_ok" = 1 ]; then
     rootless_user=1
     note "not root: make run-NN runs every stage rootless (-U: in a user namespace of your own, where the labs of stages 04 and 05 get a /run/netns of their own); what only root adds is the root mode, whose labs are in the machine's /run/netns (sudo make run-NN)"
+    # A rootless lab ends with the per-user directory its keeper is recorded in
+    # (04-netns-veth/keeper.c): logind removes $XDG_RUNTIME_DIR at the last logout.
+    # Without one, nothing removes /tmp/nslab-UID, and a lab stays until its down -U.
+    case "${XDG_RUNTIME_DIR:-}" in
+      /*) ;;
+      *) note "no XDG_RUNTIME_DIR (no login session that logind manages): your rootless labs are recorded in /tmp/nslab-$(id -u) and stay up after you log out, until their down ends them (make run-04 ARGS=down, make run-05 ARGS=down); doctor names those that are up" ;;
+    esac
   else
     problem "not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo, e.g. sudo make run-01, or sudo make doctor): their rootless mode (-U) cannot work here until what is named above is fixed"
   fi

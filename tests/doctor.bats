@@ -44,6 +44,17 @@ private_user_dir() {
   mkdir -m 700 "$XDG_RUNTIME_DIR"
 }
 
+# AS for a doctor that must find the whole checkout (its probe, build/doctor-probe):
+# uid 65534 of a user namespace of one's own as root (the real nobody may not enter a
+# checkout in /root), the user again as an ordinary user (as_student).
+as_student_in_tree() {
+  if is_root; then
+    AS=(unshare --user --map-user=65534 --map-group=65534)
+  else
+    as_student
+  fi
+}
+
 # Who the rootless probe runs as when doctor runs as the student (as_student): doctor
 # names the real nobody, or the user (a uid with no name: the number).
 probe_who() {
@@ -77,7 +88,7 @@ doctor: ready: every stage can run here"
 @test "on this machine, as an ordinary user, with the packages installed: ready for the rootless course, exit 0" {
   # an empty per-user directory: no rootless lab of this user's is up
   private_user_dir
-  as_student
+  as_student_in_tree
   run without_other_labs "${AS[@]}" "$DOCTOR" bats iproute2
   assert_success
   assert_output "doctor: rootless labs work here: as $(probe_who), unshare --user --map-root-user --net made a user and a network namespace, and a veth pair in them
@@ -311,4 +322,29 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   run doctor_as_self
   assert_failure 1
   assert_line "doctor: $dir is not a directory of yours: every rootless lab refuses it (remove it)"
+}
+
+@test "a kernel without pidfd_open (refused by seccomp, as before 5.3): a problem for an ordinary user's rootless labs, a note for root" {
+  private_user_dir
+  as_student_in_tree
+  export NSLAB_DOCTOR_WITHOUT=pidfd_open
+  run without_other_labs "${AS[@]}" "$DOCTOR" bats iproute2
+  assert_failure 1
+  assert_line "doctor: this kernel has no pidfd_open (Linux 5.3; it says: Function not implemented): the rootless labs of stages 04 and 05 (-U) cannot hold their keeper; use a newer kernel (Debian 12 has 6.1), or run them as root (sudo make run-04)"
+  refute_line --partial "doctor: not root: make run-NN runs every stage rootless"
+  # root (of the machine, or of a user namespace of one's own): the root mode works
+  run without_other_labs "$DOCTOR" bats iproute2
+  assert_success
+  assert_line "doctor: this kernel has no pidfd_open (Linux 5.3; it says: Function not implemented): the root mode works, stopping dnsmasq by its pid after checking it is still the one; the rootless labs of stages 04 and 05 (-U) cannot hold their keeper"
+}
+
+@test "no XDG_RUNTIME_DIR: an ordinary user is told that a rootless lab outlives the logout, and how to end it" {
+  as_student_in_tree
+  run without_other_labs "${AS[@]}" env -u XDG_RUNTIME_DIR "$DOCTOR" bats iproute2
+  assert_success
+  assert_line "doctor: no XDG_RUNTIME_DIR (no login session that logind manages): your rootless labs are recorded in /tmp/nslab-$STUDENT_UID and stay up after you log out, until their down ends them (make run-04 ARGS=down, make run-05 ARGS=down); doctor names those that are up"
+  # with one, nothing to say: the labs end with the session (the test above)
+  private_user_dir
+  run without_other_labs "${AS[@]}" "$DOCTOR" bats iproute2
+  refute_line --partial "XDG_RUNTIME_DIR"
 }
