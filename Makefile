@@ -89,7 +89,7 @@ help:
 	@echo "  sudo make deps     install the Debian packages the course and its tests need"
 	@echo "                     (deps-run: only running it; deps-fuzz, deps-lint: make fuzz's, lint's)"
 	@echo "  sudo make allow-userns  let the stages have user namespaces under Ubuntu's AppArmor restriction"
-	@echo "  sudo make exercise EX=N  check a tutorial exercise (EX=1.1 ...)"
+	@echo "  make exercise EX=N check a tutorial exercise (EX=1.1 ...; rootless when not root)"
 	@echo "  make doctor        say why a stage would fail on this machine, before it does"
 	@echo "  make fuzz          run every fuzz target with libFuzzer (FUZZ_SECONDS=10 each)"
 	@echo "  make lint          clang-format check, shellcheck, cppcheck"
