@@ -119,11 +119,13 @@ static void write_file(const char *dir, const char *name, const char *text, size
 {
     char path[256];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "we");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-    int r = fclose(f);
-    ck_assert_int_eq(r, 0);
+    /* Mode 0644 whatever the umask (a login user's is often 0002): lab_open refuses a
+     * state file others may write, as the stages write none. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fchmod(fd, 0644), 0);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    ck_assert_int_eq(close(fd), 0);
 }
 
 static void rm_tmp_dir(void)
