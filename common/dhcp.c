@@ -1,6 +1,7 @@
 /* dhcp.c - the checks on a DHCP server's reply and on the IP/UDP packet around it. */
 #define _GNU_SOURCE
 #include "dhcp.h"
+#include "validate.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,13 +37,6 @@ const char *dhcp_type_name(int type)
         *why = (reason);                                                                           \
         return -(err);                                                                             \
     } while (0)
-
-/* A unicast host address: not 0/8, loopback, multicast, reserved or broadcast. */
-static bool is_unicast_host(uint32_t a)
-{
-    uint8_t first = (uint8_t)(a >> 24);
-    return first != 0 && first != 127 && first < 224;
-}
 
 int dhcp_parse_reply(const void *buf, size_t len, uint32_t xid, const uint8_t mac[6],
                      struct dhcp_reply *out, const char **why)
@@ -149,7 +143,7 @@ int dhcp_parse_reply(const void *buf, size_t len, uint32_t xid, const uint8_t ma
     out->siaddr.s_addr = h.siaddr;
     if (!has_server)
         REJECT(EINVAL, "no server identifier (option 54)");
-    if (!is_unicast_host(ntohl(out->server.s_addr)))
+    if (!validate_unicast_host(ntohl(out->server.s_addr)))
         REJECT(EINVAL, "server identifier is not a unicast address");
     if (out->type == DHCPNAK)
         return 0;
@@ -161,7 +155,7 @@ int dhcp_parse_reply(const void *buf, size_t len, uint32_t xid, const uint8_t ma
         REJECT(EINVAL, "yiaddr is 0.0.0.0: no address offered");
     if (yi == 0xffffffffu)
         REJECT(EINVAL, "yiaddr is the broadcast address 255.255.255.255");
-    if (!is_unicast_host(yi))
+    if (!validate_unicast_host(yi))
         REJECT(EINVAL, "yiaddr is not a unicast host address");
     if (!has_mask)
         REJECT(EINVAL, "no subnet mask (option 1)");

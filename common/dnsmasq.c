@@ -112,8 +112,9 @@ int dnsmasq_can_drop(void)
     return procfs_can_drop_to("/proc/self", uid, gr->gr_gid) == 1;
 }
 
-/* Copies the next space-separated field of line[*i..len) into out (shortened to fit
- * size) and moves *i past it; false when there is none. */
+/* Copies the next space-separated field of line[*i..len) into out and moves *i past
+ * it; false when there is none, or when it does not fit in size (a field cut short
+ * would be read as another value: the line is skipped instead). */
 static bool next_field(const char *line, size_t len, size_t *i, char *out, size_t size)
 {
     while (*i < len && line[*i] == ' ')
@@ -122,10 +123,8 @@ static bool next_field(const char *line, size_t len, size_t *i, char *out, size_
     while (*i < len && line[*i] != ' ')
         (*i)++;
     size_t n = *i - from;
-    if (n == 0)
+    if (n == 0 || n >= size)
         return false;
-    if (n >= size)
-        n = size - 1;
     memcpy(out, line + from, n);
     out[n] = '\0';
     return true;
@@ -154,6 +153,10 @@ static bool parse_lease(const char *line, size_t len, struct dnsmasq_lease *l)
         !next_field(line, len, &i, mac, sizeof(mac)) ||
         !next_field(line, len, &i, ip, sizeof(ip)) ||
         !next_field(line, len, &i, l->hostname, sizeof(l->hostname)))
+        return false;
+    /* Decimal digits only, as dnsmasq writes it: strtoll alone would also take leading
+     * white space and a sign. */
+    if (strspn(expiry, "0123456789") != strlen(expiry))
         return false;
     errno = 0;
     l->expiry = strtoll(expiry, &end, 10);

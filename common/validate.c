@@ -62,6 +62,16 @@ static uint32_t mask_of(int prefix)
     return 0xffffffffu << (32 - prefix);
 }
 
+bool validate_unicast_host(uint32_t h)
+{
+    /* Not a host's address: 0.0.0.0/8 ("this network", a source only while booting,
+     * RFC 1122), 127.0.0.0/8 (loopback: the kernel drops it as martian on any other
+     * link), 224.0.0.0/4 (multicast), 240.0.0.0/4 (reserved, RFC 1112) and the
+     * broadcast address 255.255.255.255 in it. */
+    uint8_t first = (uint8_t)(h >> 24);
+    return first != 0 && first != 127 && first < 224;
+}
+
 int validate_cidr4(const char *text, struct cidr4 *out)
 {
     char addr[INET_ADDRSTRLEN];
@@ -84,10 +94,7 @@ int validate_cidr4(const char *text, struct cidr4 *out)
     if (prefix > 32)
         return -EINVAL;
     uint32_t h = ntohl(a.s_addr), m = mask_of(prefix);
-    /* Not a host's address: 0.0.0.0/8 ("this network", a source only while booting,
-     * RFC 1122), 127.0.0.0/8 (loopback: the kernel drops it as martian on any other
-     * link), 224.0.0.0/4 (multicast) and 255.255.255.255. */
-    if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffffu)
+    if (!validate_unicast_host(h))
         return -EINVAL;
     /* The network and broadcast addresses name the subnet, not a host on it. */
     if (prefix < 31 && ((h & ~m) == 0 || (h & ~m) == ~m))

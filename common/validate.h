@@ -6,6 +6,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* An IPv4 address with its prefix length, as in "192.168.5.5/24". */
 struct cidr4 {
@@ -25,11 +26,16 @@ int validate_ifname(const char *name);
  * takes for every namespace.  -ENAMETOOLONG or -EINVAL. */
 int validate_netns_name(const char *name);
 
+/* Whether h (host byte order) can be a host's own unicast address: not in 0.0.0.0/8
+ * or 127.0.0.0/8 (loopback), nor 224.0.0.0 and above (multicast, reserved, broadcast).
+ * The one rule for an address typed on the command line and one a DHCP server names
+ * itself by (common/dhcp.c), so that a lab the options build can get its lease. */
+bool validate_unicast_host(uint32_t h);
+
 /* Parses "A.B.C.D/N" (N from 0 to 32 in decimal, no leading zero; both parts
  * required, nothing before or after, not even a space).  The address must be usable
- * on a host: not the network's nor (for N < 31) its broadcast address, not in
- * 0.0.0.0/8 or 127.0.0.0/8 (loopback), not multicast or 255.255.255.255.  -EINVAL
- * otherwise, and *out is left as it was. */
+ * on a host: validate_unicast_host, and not the network's nor (for N < 31) its
+ * broadcast address.  -EINVAL otherwise, and *out is left as it was. */
 int validate_cidr4(const char *text, struct cidr4 *out);
 
 /* Are a and b in one subnet (same prefix length, same network part) and different

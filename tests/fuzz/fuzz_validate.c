@@ -78,7 +78,10 @@ static bool check_cidr(const char *text, struct cidr4 *out)
     snprintf(again, sizeof(again), "%s/%d", addr, c.prefix);
     EXPECT(!strcmp(again, text));
     uint32_t h = ntohl(c.addr.s_addr), m = mask(c.prefix);
-    EXPECT((h >> 24) != 0 && (h >> 24) != 127 && (h >> 28) != 0xe && h != 0xffffffffu);
+    /* A host's unicast address, as the DHCP client wants the router's (its server
+     * identifier): not 0/8, not 127/8, nothing from 224.0.0.0 up (multicast, then the
+     * reserved 240/4 and the broadcast address). */
+    EXPECT((h >> 24) != 0 && (h >> 24) != 127 && (h >> 24) < 224);
     if (c.prefix < 31)
         EXPECT((h & ~m) != 0 && (h & ~m) != ~m);
     struct in_addr net = cidr4_network(&c);

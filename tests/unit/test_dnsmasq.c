@@ -163,14 +163,33 @@ START_TEST(leases_survive_a_long_or_foreign_line)
     ck_assert_str_eq(l[0].hostname, "long");
     ck_assert_str_eq(l[1].mac, "de:ad:be:ef:00:03");
     ck_assert_str_eq(l[1].hostname, "ns1");
-    /* a good line after a garbled one, and a host name too long to keep: shortened */
+    /* a good line after a garbled one, and after a host name too long to keep: a field
+     * cut short would be another value, so that line is skipped whole */
     char host[100];
     memset(host, 'h', 99);
     host[99] = '\0';
-    snprintf(text, sizeof(text), "garbage\n1 de:ad:be:ef:00:04 192.168.3.104 %s *\n", host);
+    snprintf(text, sizeof(text),
+             "garbage\n1 de:ad:be:ef:00:04 192.168.3.104 %s *\n2 de:ad:be:ef:00:05 "
+             "192.168.3.105 ns1 *\n",
+             host);
     ck_assert_int_eq(dnsmasq_parse_leases(text, l, 4), 1);
-    ck_assert_str_eq(l[0].ip, "192.168.3.104");
-    ck_assert_int_eq(strlen(l[0].hostname), sizeof(l[0].hostname) - 1);
+    ck_assert_str_eq(l[0].ip, "192.168.3.105");
+}
+END_TEST
+
+/* Found by fuzzing (issue 17): an expiry longer than its buffer was read cut short,
+ * and one after vertical tabs was read by strtoll as if they were not there. */
+START_TEST(leases_an_expiry_that_is_not_plain_digits_is_skipped)
+{
+    struct dnsmasq_lease l[4];
+    ck_assert_int_eq(dnsmasq_parse_leases("\v\v\v93600 02:00:5e:10:20:30 1.8.3.2 n\n", l, 4),
+                     -EINVAL);
+    ck_assert_int_eq(
+        dnsmasq_parse_leases("0000000000000000000001733000000 02:00:5e:10:20:30 1.8.3.2 n\n", l, 4),
+        -EINVAL);
+    ck_assert_int_eq(dnsmasq_parse_leases("-5 02:00:5e:10:20:30 1.8.3.2 n\n", l, 4), -EINVAL);
+    ck_assert_int_eq(dnsmasq_parse_leases("93600 02:00:5e:10:20:30 1.8.3.2 n\n", l, 4), 1);
+    ck_assert_int_eq(l[0].expiry, 93600);
 }
 END_TEST
 
@@ -292,6 +311,7 @@ Suite *suite_dnsmasq(void)
     tcase_add_test(tc, leases_parse);
     tcase_add_test(tc, leases_malformed_is_einval);
     tcase_add_test(tc, leases_survive_a_long_or_foreign_line);
+    tcase_add_test(tc, leases_an_expiry_that_is_not_plain_digits_is_skipped);
     tcase_add_test(tc, pid_file_missing_is_enoent);
     tcase_add_test(tc, pid_of_another_program_is_never_signalled);
     tcase_add_test(tc, stop_leaves_a_zombie_alone);
