@@ -353,9 +353,18 @@ int nl_parse_route4(const void *buf, size_t len, struct nl_route4 *r)
 
 /* ---- dumps ---- */
 
+/* What a dump asks for: one kind of object, each reply parsed as it and handed to a
+ * callback of its own type (none for a GET of one object: found and obj say it). */
+enum dump_kind { DUMP_LINK, DUMP_BRPORT, DUMP_ADDR4, DUMP_ROUTE4 };
+
 struct dump {
-    int (*parse)(const void *buf, size_t len, void *out);
-    void (*fn)(const void *obj, void *data);
+    enum dump_kind kind;
+    union {
+        void (*link)(const struct nl_link *, void *);
+        void (*brport)(const struct nl_brport *, void *);
+        void (*addr4)(const struct nl_addr4 *, void *);
+        void (*route4)(const struct nl_route4 *, void *);
+    } fn;
     void *data;
     uint32_t seq;
     bool single; /* a GET of one object: one reply, no NLMSG_DONE after it */
@@ -367,6 +376,32 @@ struct dump {
         struct nl_brport brport;
     } obj;
 };
+
+/* One reply parsed as the dump's kind, and given to its callback: 0, or < 0 when the
+ * reply is not one (another family, a link without a name...). */
+static int take(struct dump *d, const void *buf, size_t len)
+{
+    int r = -EINVAL;
+    switch (d->kind) {
+    case DUMP_LINK:
+        if ((r = nl_parse_link(buf, len, &d->obj.link)) == 0 && d->fn.link)
+            d->fn.link(&d->obj.link, d->data);
+        break;
+    case DUMP_BRPORT:
+        if ((r = nl_parse_brport(buf, len, &d->obj.brport)) == 0 && d->fn.brport)
+            d->fn.brport(&d->obj.brport, d->data);
+        break;
+    case DUMP_ADDR4:
+        if ((r = nl_parse_addr4(buf, len, &d->obj.addr)) == 0 && d->fn.addr4)
+            d->fn.addr4(&d->obj.addr, d->data);
+        break;
+    case DUMP_ROUTE4:
+        if ((r = nl_parse_route4(buf, len, &d->obj.route)) == 0 && d->fn.route4)
+            d->fn.route4(&d->obj.route, d->data);
+        break;
+    }
+    return r;
+}
 
 /* One datagram of a dump: 0 when the dump is done, 1 to read on, or -errno. */
 static int each_reply(const void *buf, size_t len, void *data)
@@ -381,11 +416,8 @@ static int each_reply(const void *buf, size_t len, void *data)
             return 0;
         if (h->nlmsg_type == NLMSG_ERROR)
             return nl_parse_ack(h, h->nlmsg_len, d->seq, NULL, 0);
-        if (d->parse((const char *)buf + at, len - at, &d->obj) == 0) {
+        if (take(d, (const char *)buf + at, len - at) == 0)
             d->found = true;
-            if (d->fn)
-                d->fn(&d->obj, d->data);
-        }
         if (d->single)
             return 0;
     }
@@ -398,29 +430,10 @@ static int dump(struct nl *nl, struct nlmsghdr *nlh, struct dump *d)
     return send_recv(nl, nlh, each_reply, d);
 }
 
-/* The parsers behind one signature, for struct dump. */
-static int parse_link(const void *buf, size_t len, void *out)
-{
-    return nl_parse_link(buf, len, out);
-}
-static int parse_addr4(const void *buf, size_t len, void *out)
-{
-    return nl_parse_addr4(buf, len, out);
-}
-static int parse_route4(const void *buf, size_t len, void *out)
-{
-    return nl_parse_route4(buf, len, out);
-}
-static int parse_brport(const void *buf, size_t len, void *out)
-{
-    return nl_parse_brport(buf, len, out);
-}
-#define EACH(f) ((void (*)(const void *, void *))(f))
-
 int nl_link_get(struct nl *nl, const char *name, struct nl_link *out)
 {
     char buf[NL_BUFSIZE];
-    struct dump d = {.parse = parse_link, .single = true};
+    struct dump d = {.kind = DUMP_LINK, .single = true};
     int r = dump(nl, nl_msg_link_get(buf, name), &d);
     if (r < 0)
         return r;
@@ -433,7 +446,7 @@ int nl_link_get(struct nl *nl, const char *name, struct nl_link *out)
 int nl_dump_links(struct nl *nl, void (*fn)(const struct nl_link *, void *), void *data)
 {
     char buf[NL_BUFSIZE];
-    struct dump d = {.parse = parse_link, .fn = EACH(fn), .data = data};
+    struct dump d = {.kind = DUMP_LINK, .fn.link = fn, .data = data};
     return dump(nl, link_msg(buf, RTM_GETLINK, NLM_F_DUMP, NULL), &d);
 }
 
@@ -443,7 +456,7 @@ int nl_dump_brports(struct nl *nl, void (*fn)(const struct nl_brport *, void *),
     struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, NULL);
     /* AF_BRIDGE: the bridge's view of its ports, what `bridge link` asks for. */
     ((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family = AF_BRIDGE;
-    struct dump d = {.parse = parse_brport, .fn = EACH(fn), .data = data};
+    struct dump d = {.kind = DUMP_BRPORT, .fn.brport = fn, .data = data};
     return dump(nl, nlh, &d);
 }
 
@@ -453,7 +466,7 @@ int nl_dump_addrs4(struct nl *nl, void (*fn)(const struct nl_addr4 *, void *), v
     struct nlmsghdr *nlh = msg_start(buf, RTM_GETADDR, NLM_F_DUMP);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
     ifa->ifa_family = AF_INET;
-    struct dump d = {.parse = parse_addr4, .fn = EACH(fn), .data = data};
+    struct dump d = {.kind = DUMP_ADDR4, .fn.addr4 = fn, .data = data};
     return dump(nl, nlh, &d);
 }
 
@@ -463,7 +476,7 @@ int nl_dump_routes4(struct nl *nl, void (*fn)(const struct nl_route4 *, void *),
     struct nlmsghdr *nlh = msg_start(buf, RTM_GETROUTE, NLM_F_DUMP);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
     rtm->rtm_family = AF_INET;
-    struct dump d = {.parse = parse_route4, .fn = EACH(fn), .data = data};
+    struct dump d = {.kind = DUMP_ROUTE4, .fn.route4 = fn, .data = data};
     return dump(nl, nlh, &d);
 }
 
