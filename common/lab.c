@@ -587,7 +587,9 @@ static const char *lab_netns_busy(struct lab *lab)
     return lab->busy >= 0 ? lab->obj[lab->busy].name : NULL;
 }
 
-int lab_dir(const struct lab *lab, char *buf, size_t size)
+/* The lab's directory, LAB_STATE_DIR/NAME of its LAB_DIR object, into buf; -ENOENT
+ * when it has none. */
+static int lab_dir(const struct lab *lab, char *buf, size_t size)
 {
     for (int i = 0; i < lab->n; i++)
         if (lab->obj[i].kind == LAB_DIR) {

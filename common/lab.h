@@ -133,10 +133,6 @@ uint64_t lab_proc_start_time(pid_t pid);
 /* Stores the pid of process object i and its start time (from /proc/PID/stat). */
 int lab_confirm_proc(struct lab *lab, int i, pid_t pid);
 
-/* The lab's directory, LAB_STATE_DIR/NAME of its LAB_DIR object, into buf; -ENOENT
- * when it has none. */
-int lab_dir(const struct lab *lab, char *buf, size_t size);
-
 /* mkdir LAB_STATE_DIR/NAME for the lab, recorded first: -EEXIST (and nothing
  * recorded) when the name is taken; -EPERM when what was made is not ours alone.
  * Returns its index. */

@@ -216,7 +216,8 @@ struct nlmsghdr *nl_msg_link_del(void *buf, const char *name)
     return link_msg(buf, RTM_DELLINK, 0, name);
 }
 
-struct nlmsghdr *nl_msg_link_get(void *buf, const char *name)
+/* ip link show NAME (one link, answered with one RTM_NEWLINK) */
+static struct nlmsghdr *nl_msg_link_get(void *buf, const char *name)
 {
     return link_msg(buf, RTM_GETLINK, 0, name);
 }

@@ -70,8 +70,6 @@ int nl_parse_ack(const void *buf, size_t len, uint32_t seq, char *ext_ack, size_
 
 /* ip link del NAME */
 struct nlmsghdr *nl_msg_link_del(void *buf, const char *name);
-/* ip link show NAME (one link, answered with one RTM_NEWLINK) */
-struct nlmsghdr *nl_msg_link_get(void *buf, const char *name);
 
 /* What the kernel tells about one link (RTM_NEWLINK). */
 struct nl_link {

@@ -15,14 +15,16 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 
-const char *nlshow_brstate(int state)
+/* "disabled", "listening", "learning", "forwarding", "blocking" (BR_STATE_*) */
+static const char *nlshow_brstate(int state)
 {
     static const char *const names[] = {"disabled", "listening", "learning", "forwarding",
                                         "blocking"};
     return state >= 0 && state <= BR_STATE_BLOCKING ? names[state] : "unknown";
 }
 
-const char *nlshow_operstate(int operstate)
+/* "UP", "DOWN", ...  (IF_OPER_*) */
+static const char *nlshow_operstate(int operstate)
 {
     static const char *const names[] = {"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
                                         "TESTING", "DORMANT",    "UP"};
