@@ -26,7 +26,7 @@
 #include "dhcp.h"
 
 /* ip netns exec LAN dnsmasq ...: the DHCP server starts inside the LAN, and the
- * caller goes on building the lab while it loads and binds (dnsmasq_ready waits). */
+ * caller goes on building the lab while it loads and binds (lan_dnsmasq_ready waits). */
 int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq_conf *conf)
 {
     char buf[2048], *argv[32], shell[2400];
@@ -90,7 +90,7 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
     if (pid < 0 || got > 0)
         return labstage_fail(st, -e, NULL, shell, "see %s/dnsmasq.log", conf->dir);
     /* dnsmasq forks its daemon and exits once that one listens: down reaps the
-     * first process if up dies before dnsmasq_ready does. */
+     * first process if up dies before lan_dnsmasq_ready does. */
     st->pending = pid;
     return 0;
 }

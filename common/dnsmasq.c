@@ -1,21 +1,19 @@
-/* dnsmasq.c - start, read and stop the lab's dnsmasq. */
+/* dnsmasq.c - the lab's dnsmasq as the stages use it: its command line, and what it
+ * writes that they read (the lease file and the pid file).  Starting and stopping it
+ * is the job of 05-bridge-dhcp/lan.c and the lab's undo. */
 #define _GNU_SOURCE
 #include "dnsmasq.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lab.h"

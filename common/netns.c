@@ -1,4 +1,6 @@
-/* netns.c - ip netns add / del / exec, with the same files and mounts as iproute2. */
+/* netns.c - named network namespaces once they exist (ip netns add is stage 04's
+ * lesson, 04-netns-veth/ipnetns.c): finding, entering and identifying them, ip netns
+ * del and ip netns exec with the same files and mounts as iproute2. */
 #define _GNU_SOURCE
 #include "netns.h"
 
