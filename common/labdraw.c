@@ -43,6 +43,12 @@ struct grid {
     int rows;
 };
 
+/* What one drawing works in. */
+struct work {
+    struct grid g;
+    struct row rows[LABDRAW_MAX_NS][MAX_ROWS];
+};
+
 static int put_str(int *cells, int at, int max, const char *s)
 {
     for (; *s && at < max; s++)
@@ -203,21 +209,19 @@ static void bottom_row(int *cells, int boxw)
     cells[boxw - 1] = G_BR;
 }
 
-int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
+static int render(const struct labdraw *d, bool utf8, char *out, size_t size, struct work *wk)
 {
-    static struct grid g;
-    static struct row rows[LABDRAW_MAX_NS][MAX_ROWS];
     int nrows[LABDRAW_MAX_NS], wire_row[NWIRES];
     int namew = name_width(d), content = 0;
 
-    memset(&g, 0, sizeof(g));
+    memset(&wk->g, 0, sizeof(wk->g));
     for (int w = 0; w < NWIRES; w++)
         wire_row[w] = -1;
     for (int i = 0; i < d->n && i < LABDRAW_MAX_NS; i++) {
-        nrows[i] = box_rows(d, i, namew, rows[i]);
+        nrows[i] = box_rows(d, i, namew, wk->rows[i]);
         for (int k = 0; k < nrows[i]; k++) {
-            if (rows[i][k].len > content)
-                content = rows[i][k].len;
+            if (wk->rows[i][k].len > content)
+                content = wk->rows[i][k].len;
         }
         int t =
             (int)strlen(d->ns[i].name) + (d->ns[i].title[0] ? (int)strlen(d->ns[i].title) + 3 : 0);
@@ -227,8 +231,8 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
     /* Where each wire's ends will be: a title row, the box's rows, a bottom row. */
     for (int i = 0, y = 0; i < d->n && i < LABDRAW_MAX_NS; i++, y += 2)
         for (int k = 0; k < nrows[i]; k++, y++)
-            if (rows[i][k].wire >= 0)
-                wire_row[rows[i][k].wire] = y + 1;
+            if (wk->rows[i][k].wire >= 0)
+                wire_row[wk->rows[i][k].wire] = y + 1;
     /* Each pair takes a lane, in the order their upper ends come; a lane is used
      * again below the wire that last used it. */
     int lanes = 0, lane_of[NWIRES], free_after[NWIRES], peer_of[NWIRES];
@@ -258,10 +262,10 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
 
     /* The boxes, one under the other. */
     for (int i = 0; i < d->n && i < LABDRAW_MAX_NS; i++) {
-        title_row(&d->ns[i], g.cell[g.rows++], boxw);
+        title_row(&d->ns[i], wk->g.cell[wk->g.rows++], boxw);
         for (int k = 0; k < nrows[i]; k++) {
-            int *c = g.cell[g.rows++];
-            const struct row *r = &rows[i][k];
+            int *c = wk->g.cell[wk->g.rows++];
+            const struct row *r = &wk->rows[i][k];
             for (int x = 0; x < LABDRAW_COLS; x++)
                 c[x] = ' ';
             c[0] = G_V;
@@ -277,12 +281,12 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
                 c[boxw - 1] = G_X;
             }
         }
-        bottom_row(g.cell[g.rows++], boxw);
+        bottom_row(wk->g.cell[wk->g.rows++], boxw);
     }
-    for (int y = 0; y < g.rows; y++)
+    for (int y = 0; y < wk->g.rows; y++)
         for (int x = 0; x < LABDRAW_COLS; x++)
-            if (g.cell[y][x] == 0)
-                g.cell[y][x] = ' ';
+            if (wk->g.cell[y][x] == 0)
+                wk->g.cell[y][x] = ' ';
 
     /* The wires: out of each end's row to its lane, and down the lane between. */
     for (int w = 0; w < NWIRES; w++) {
@@ -293,24 +297,24 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
         for (int end = 0; end < 2; end++) {
             int y = end ? bot : top;
             for (int xx = boxw; xx < x; xx++)
-                g.cell[y][xx] = g.cell[y][xx] == G_V ? G_X : G_H;
-            g.cell[y][x] = end ? G_BR : G_TR;
+                wk->g.cell[y][xx] = wk->g.cell[y][xx] == G_V ? G_X : G_H;
+            wk->g.cell[y][x] = end ? G_BR : G_TR;
         }
         for (int y = top + 1; y < bot; y++)
-            g.cell[y][x] = g.cell[y][x] == G_H ? G_X : G_V;
+            wk->g.cell[y][x] = wk->g.cell[y][x] == G_H ? G_X : G_V;
     }
 
     /* Written out, trailing spaces dropped. */
     size_t len = 0;
-    for (int y = 0; y < g.rows; y++) {
+    for (int y = 0; y < wk->g.rows; y++) {
         int end = LABDRAW_COLS;
-        while (end > 0 && g.cell[y][end - 1] == ' ')
+        while (end > 0 && wk->g.cell[y][end - 1] == ' ')
             end--;
         for (int x = 0; x <= end; x++) {
             char ascii[2] = {'\n', '\0'};
             const char *s = ascii;
             if (x < end) {
-                int v = g.cell[y][x];
+                int v = wk->g.cell[y][x];
                 if (v >= G_H)
                     s = utf8 ? glyph_utf8[v - G_H] : (ascii[0] = glyph_ascii[v - G_H], ascii);
                 else
@@ -327,6 +331,18 @@ int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
         return -ENOSPC;
     out[len] = '\0';
     return (int)len;
+}
+
+int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size)
+{
+    /* The grid and the boxes' rows, too big for a small stack: on the heap, the
+     * caller's own, so that two pictures can be drawn at once. */
+    struct work *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    int r = render(d, utf8, out, size, w);
+    free(w);
+    return r;
 }
 
 bool labdraw_utf8(void)

@@ -13,9 +13,10 @@
  * IFLA_LINK_NETNSID says whether the other is in another namespace.  An end whose
  * peer is not in the picture keeps ip's "@ifN".
  *
- * labdraw_render is pure (a struct in, text out), so the unit tests check the picture
- * exactly.  It always fits LABDRAW_COLS columns: a title or a row too long is cut, the
- * cut shown by "…" ("~" in ASCII).
+ * labdraw_render is a function of its arguments (a struct in, text out; it keeps
+ * nothing between calls), so the unit tests check the picture exactly.  It always fits
+ * LABDRAW_COLS columns: a title or a row too long is cut, the cut shown by "…" ("~" in
+ * ASCII).
  */
 #ifndef NSLAB_LABDRAW_H
 #define NSLAB_LABDRAW_H
@@ -57,7 +58,7 @@ struct labdraw {
 };
 
 /* The picture, one line per '\n', into out (size bytes, NUL-terminated): box-drawing
- * characters when utf8, else ASCII (+ - |).  Returns its length, or -ENOSPC. */
+ * characters when utf8, else ASCII (+ - |).  Returns its length, -ENOSPC or -ENOMEM. */
 int labdraw_render(const struct labdraw *d, bool utf8, char *out, size_t size);
 
 /* Whether the terminal's locale speaks UTF-8: setlocale(LC_CTYPE, "") then
