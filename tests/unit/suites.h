@@ -14,11 +14,11 @@ Suite *suite_mounts(void);
 Suite *suite_args(void);
 Suite *suite_dnsmasq(void);
 Suite *suite_dhcp(void);
-/* test_dhcp_lab.c: dhcp_acquire() against dnsmasq, added to the dhcp suite. */
-void dhcp_lab_tcases(Suite *s);
+/* test_dhcp_vs_dnsmasq.c: dhcp_acquire() against dnsmasq, added to the dhcp suite. */
+void dhcp_vs_dnsmasq_tcases(Suite *s);
 Suite *suite_validate(void);
-Suite *suite_nl(void);
-Suite *suite_netns(void);
+Suite *suite_rtnl(void);
+Suite *suite_ipnetns(void);
 Suite *suite_lab(void);
 Suite *suite_ids(void);
 Suite *suite_userns(void);

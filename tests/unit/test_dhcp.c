@@ -879,6 +879,6 @@ Suite *suite_dhcp(void)
     tcase_add_test(ip, ip_udp_not_ours_ignored);
     suite_add_tcase(s, ip);
 
-    dhcp_lab_tcases(s);
+    dhcp_vs_dnsmasq_tcases(s);
     return s;
 }

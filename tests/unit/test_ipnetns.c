@@ -1,4 +1,5 @@
-/* test_netns.c - ip netns add/del/exec against real, uniquely named namespaces. */
+/* test_ipnetns.c - ip netns add (04-netns-veth/ipnetns.c), del and exec
+ * (common/netns.c), against real, uniquely named namespaces. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -263,7 +264,7 @@ START_TEST(lesson_add_records_and_pins_from_a_thread)
 }
 END_TEST
 
-Suite *suite_netns(void)
+Suite *suite_ipnetns(void)
 {
     Suite *s = suite_create("netns");
     TCase *tc = tcase_create("netns");

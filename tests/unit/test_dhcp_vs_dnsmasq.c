@@ -1,4 +1,4 @@
-/* test_dhcp_lab.c - dhcp_acquire() against a real dnsmasq, on a throwaway LAN.
+/* test_dhcp_vs_dnsmasq.c - dhcp_acquire() against a real dnsmasq, on a throwaway LAN.
  *
  * The LAN is two network namespaces made for this run and nothing else:
  *   nslab-dhs<pid>: dsrv 10.77.0.1/24, dnsmasq (DHCP only: --port=0 turns DNS off)
@@ -347,7 +347,7 @@ START_TEST(flood_of_bad_replies_keeps_deadline_and_retransmits)
 }
 END_TEST
 
-void dhcp_lab_tcases(Suite *s)
+void dhcp_vs_dnsmasq_tcases(Suite *s)
 {
     TCase *args = tcase_create("acquire arguments");
     tcase_add_test(args, unknown_interface_is_enodev);

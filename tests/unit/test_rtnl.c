@@ -1,5 +1,6 @@
-/* test_nl.c - netlink requests built into a buffer and checked attribute by attribute,
- * then sent for real inside a throwaway network namespace (root only).  Check forks
+/* test_rtnl.c - stage 04's rtnetlink messages (04-netns-veth/rtnl.c) and common/nl.c's
+ * parsers of the replies: each request built into a buffer and checked attribute by
+ * attribute, then sent for real inside a throwaway network namespace (root only).  Check forks
  * each test, so the unshare(CLONE_NEWNET) of one never reaches the machine. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -470,7 +471,7 @@ START_TEST(show_prints_the_three_sections)
 }
 END_TEST
 
-Suite *suite_nl(void)
+Suite *suite_rtnl(void)
 {
     Suite *s = suite_create("nl");
     TCase *tc = tcase_create("messages");
