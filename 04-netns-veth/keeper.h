@@ -20,7 +20,10 @@
  * nothing is left on the machine, whatever was killed when.
  *
  * The keeper's PID and start time are written in the per-user directory
- * (common/userdir.h) as <host-ns>.keeper, one keeper per lab.
+ * (common/userdir.h) as <host-ns>.keeper, one keeper per lab.  A lab ends with that
+ * record: the keeper watches the directory (inotify) and ends when the record or the
+ * directory goes, as $XDG_RUNTIME_DIR goes at the last logout, since no command could
+ * find the lab any more.
  */
 #ifndef NSLAB_KEEPER_H
 #define NSLAB_KEEPER_H
