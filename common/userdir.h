@@ -18,4 +18,9 @@
  * is not ours alone; -errno when it cannot be made. */
 int userdir_open(char *path, size_t size, char *why, size_t whysize);
 
+/* The same directory, the same checks, but only when it is there: nothing is made.
+ * For a command that only looks (is a lab of ours up with -U?).  -ENOENT when it is
+ * not there. */
+int userdir_lookup(char *path, size_t size, char *why, size_t whysize);
+
 #endif
