@@ -277,8 +277,8 @@ static int record_save(struct keeper *k)
 }
 
 /* Reads the record and holds its keeper by a pidfd: 1 when it is alive, 0 when there
- * is none (a record whose keeper is gone is removed). */
-static int record_find(struct keeper *k)
+ * is none (with tidy, a record whose keeper is gone is removed). */
+static int record_find(struct keeper *k, bool tidy)
 {
     char line[64];
     unsigned long pid;
@@ -305,7 +305,8 @@ static int record_find(struct keeper *k)
         k->pidfd = -1;
     }
     /* A keeper killed, or the machine restarted: nothing is held any more. */
-    unlinkat(k->dirfd, k->file, 0);
+    if (tidy)
+        unlinkat(k->dirfd, k->file, 0);
     return 0;
 }
 
@@ -481,7 +482,7 @@ static void keeper_end(struct keeper *k)
     struct keeper now = {.dirfd = k->dirfd, .pidfd = -1};
     snprintf(now.file, sizeof(now.file), "%s", k->file);
     flock(k->dirfd, LOCK_EX);
-    if (record_find(&now) == 1) {
+    if (record_find(&now, true) == 1) {
         if (now.pid == k->pid && now.start == k->start)
             unlinkat(k->dirfd, k->file, 0);
         close(now.pidfd);
@@ -524,7 +525,7 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
         if ((k.dirfd = userdir_open(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
             return labstage_fail(s, k.dirfd, NULL, k.dir, "%s", why);
     }
-    if ((r = record_find(&k)) < 0) {
+    if ((r = record_find(&k, true)) < 0) {
         snprintf(shell, sizeof(shell), "reading %s/%s", k.dir, k.file);
         return labstage_fail(s, r, NULL, shell, NULL);
     }
@@ -562,14 +563,60 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
     return 1;
 }
 
+/* Without -U: whether this user's own -U lab named host is up (its record names a
+ * live keeper).  Only looks: makes and removes nothing. */
+static bool keeper_rootless_up(const char *host)
+{
+    struct keeper k = {.pidfd = -1};
+    char why[160];
+    snprintf(k.file, sizeof(k.file), "%s.keeper", host);
+    if ((k.dirfd = userdir_lookup(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
+        return false;
+    int r = record_find(&k, false);
+    if (r == 1)
+        close(k.pidfd);
+    close(k.dirfd);
+    return r == 1;
+}
+
+/* Without -U, one line and nothing done where this command cannot help: show, exec
+ * or down of a lab that is up with -U only (it would say "not up"), and, without
+ * root, up or the demo (the machine's /run/netns is root's): each names the way. */
+static void keeper_without_u(struct labstage *s, enum labsub which, const char *host,
+                             const char *prog_u)
+{
+    static const char *const sub[] = {"", " up", " down", " show", " exec -- CMD", " shell"};
+    char shell[200], state[300];
+    bool root = geteuid() == 0;
+    snprintf(state, sizeof(state), "%s/%s.state", LAB_STATE_DIR, host);
+    if ((which == LABSUB_SHOW || which == LABSUB_EXEC || which == LABSUB_DOWN) &&
+        (!root || access(state, F_OK) < 0) && keeper_rootless_up(host)) {
+        snprintf(shell, sizeof(shell), "%s is up with -U, in a user namespace of your own", host);
+        labstage_fail(s, -ENOENT, NULL, shell, "run '%s%s'", prog_u, sub[which]);
+    } else if (!root && (which == LABSUB_UP || which == LABSUB_DEMO)) {
+        snprintf(shell, sizeof(shell), "%s needs root, or -U",
+                 which == LABSUB_UP ? "up" : "the demo");
+        labstage_fail(s, -EPERM, NULL, shell,
+                      "without root: '%s%s', a lab in a user namespace of your own, as make "
+                      "run-%.2s does",
+                      prog_u, sub[which], s->stage);
+    } else {
+        return;
+    }
+    s->fail.err = 0; /* the line says it all */
+    labstage_die(s);
+}
+
 int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
                     const char *prog_u)
 {
     int r, status;
     if (which == LABSUB_SHELL && !userns)
         err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
-    if (!userns)
+    if (!userns) {
+        keeper_without_u(s, which, host, prog_u);
         return -1;
+    }
     s->prog = prog_u;
     if ((r = keeper_run(s, which, host, &status)) < 0)
         labstage_die(s);

@@ -430,3 +430,81 @@ assert_no_process_in_net() { # INODE...
   gone_within_1s "$k4"
   assert_nothing_left
 }
+
+@test "without -U and without root: up and the demo name the rootless way, in one line, changing nothing" {
+  H4=$(unique_name nslab-r4)
+  H5=$(unique_name nslab-r5)
+  run --separate-stderr rl "$NV" --host-ns "$H4" up
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "04-netns-veth: up needs root, or -U (without root: '04-netns-veth/netns-veth -U up', a lab in a user namespace of your own, as make run-04 does)"
+  run --separate-stderr rl "$NV" --host-ns "$H4"
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: the demo needs root, or -U (without root: '04-netns-veth/netns-veth -U', a lab in a user namespace of your own, as make run-04 does)"
+  run --separate-stderr rl "$BD" --host-ns "$H5" up
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "05-bridge-dhcp: up needs root, or -U (without root: '05-bridge-dhcp/bridge-dhcp -U up', a lab in a user namespace of your own, as make run-05 does)"
+  run --separate-stderr rl "$BD" --host-ns "$H5"
+  assert_failure 1
+  assert_equal "$stderr" "05-bridge-dhcp: the demo needs root, or -U (without root: '05-bridge-dhcp/bridge-dhcp -U', a lab in a user namespace of your own, as make run-05 does)"
+  # nothing made: no state, no namespace, no record, no keeper
+  [ ! -e "/run/nslab/$H4.state" ] && [ ! -e "/run/nslab/$H5.state" ]
+  run ip netns list
+  refute_output --partial "$H4"
+  refute_output --partial "$H5"
+  [ ! -e "$RL_DIR/$H4.keeper" ] && [ ! -e "$RL_DIR/$H5.keeper" ]
+  assert_nothing_left
+}
+
+@test "show, exec and down without -U while a -U lab of that name is up: one line naming -U" {
+  H4=$(unique_name nslab-u4)
+  run rl "$NV" -U -q --host-ns "$H4" up
+  assert_success
+  KEEPERS=$(keeper_of "$H4")
+  run --separate-stderr rl "$NV" --host-ns "$H4" show
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U show')"
+  run --separate-stderr rl "$NV" --host-ns "$H4" exec -- true
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U exec -- CMD')"
+  run --separate-stderr rl "$NV" --host-ns "$H4" down
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U down')"
+  # the lab is still up, and -U finds it
+  run rl "$NV" -U -q --host-ns "$H4" exec -- ping -c 1 -W 2 192.168.5.10
+  assert_success
+  run rl "$NV" -U -q --host-ns "$H4" down
+  assert_success
+  assert_nothing_left
+}
+
+@test "05: show without -U while its -U lab is up names -U" {
+  H5=$(unique_name nslab-u5)
+  run rl "$BD" -U -q --host-ns "$H5" up
+  assert_success
+  KEEPERS=$(keeper_of "$H5")
+  run --separate-stderr rl "$BD" --host-ns "$H5" show
+  assert_failure 1
+  assert_equal "$stderr" "05-bridge-dhcp: $H5 is up with -U, in a user namespace of your own (run '05-bridge-dhcp/bridge-dhcp -U show')"
+  run rl "$BD" -U -q --host-ns "$H5" down
+  assert_success
+  assert_nothing_left
+}
+
+@test "as root: show without -U finds root's own -U lab when the machine has no lab of that name" {
+  require_root "root's own -U lab beside the machine's"
+  make_xdg
+  chown 0:0 "$XDG_DIR"
+  H4=$(unique_name nslab-o4)
+  run env XDG_RUNTIME_DIR="$XDG_DIR" "$NV" -U -q --host-ns "$H4" up
+  assert_success
+  KEEPERS=$(cut -d' ' -f1 "$XDG_DIR/nslab/$H4.keeper")
+  run --separate-stderr env XDG_RUNTIME_DIR="$XDG_DIR" "$NV" --host-ns "$H4" show
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U show')"
+  run env XDG_RUNTIME_DIR="$XDG_DIR" "$NV" -U -q --host-ns "$H4" down
+  assert_success
+  [ -z "$(running "$KEEPERS")" ]
+}
