@@ -3,12 +3,14 @@
  *
  * Shell commands it replaces (up, then every command, then down):
  *   unshare --user --map-root-user --mount --net --pid --fork --mount-proc \
- *       sh -c 'mount --make-rprivate /; mount -t tmpfs tmpfs /run/netns; ...; sleep inf' &
+ *       sh -c 'mount --make-rprivate /; mount -t tmpfs tmpfs /run/netns; ...;
+ *              inotifywait -e delete_self,move_self,delete,moved_from DIR' &
  *   nsenter --target PID --user --mount --net --pid  netns-veth up
  *   kill -KILL PID
  *
  * Read: user_namespaces(7), mount_namespaces(7), pid_namespaces(7) ("The namespace
- *       init process"), setns(2), clone(2), pidfd_open(2), nsenter(1).
+ *       init process"), setns(2), clone(2), pidfd_open(2), nsenter(1), inotify(7),
+ *       signalfd(2).
  */
 #define _GNU_SOURCE
 #include "keeper.h"
@@ -23,8 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +44,8 @@
 
 #define KEEPER_COMM  "nslab-keeper"
 #define KEEPER_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+/* What ends a lab: its directory removed or moved, a name in it removed or moved. */
+#define KEEPER_WATCH (IN_DELETE_SELF | IN_MOVE_SELF | IN_DELETE | IN_MOVED_FROM)
 
 struct keeper {
     int dirfd, pidfd;
@@ -52,7 +58,7 @@ struct keeper {
 /* What the keeper tells up once its world is ready: 0, or the step that failed. */
 struct keeper_report {
     int err;
-    char shell[96];
+    char shell[256];
 };
 
 static int sys_pidfd_open(pid_t pid)
@@ -114,54 +120,128 @@ static int keeper_world(struct keeper_report *rep)
     return 0;
 }
 
-static void on_signal(int sig)
+struct keeper_pipes {
+    int go[2], ready[2], dirfd;
+    const char *dir, *file; /* the per-user directory, the record's name in it */
+    int watch, here;        /* the keeper's: its inotify fd, its own fd on the directory */
+};
+
+/* The lab ends with its record.  $XDG_RUNTIME_DIR is the login's own: at the last
+ * logout, logind removes what is in it (rm -rf), our record too, then unmounts it
+ * lazily, which our mount namespace, a copy, never sees.  A lab whose record is gone
+ * can no longer be found by any command, so its keeper ends then and the kernel frees
+ * the lab (so too when someone removes /tmp/nslab-UID).  inotify watches an inode,
+ * not a name: the directory up opened and checked, reached through its fd (/run may
+ * be covered by our tmpfs next).  Our own fd on it, opened anew, tells whether the
+ * record is still there when something in the directory went; up's lock is on the
+ * fd we inherited, which is closed here. */
+static int keeper_watch(struct keeper_pipes *p, struct keeper_report *rep)
 {
-    (void)sig;
+    char fdpath[32], op[160], shell[300];
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", p->dirfd);
+    snprintf(op, sizeof(op),
+             "inotify_init1(IN_CLOEXEC), inotify_add_watch(%s, "
+             "IN_DELETE_SELF|IN_MOVE_SELF|IN_DELETE|IN_MOVED_FROM)",
+             fdpath);
+    snprintf(shell, sizeof(shell), "inotifywait -e delete_self,move_self,delete,moved_from %s",
+             p->dir);
+    narrate_op(shell, "%s", op);
+    if ((p->watch = inotify_init1(IN_CLOEXEC)) < 0 ||
+        inotify_add_watch(p->watch, fdpath, KEEPER_WATCH) < 0)
+        return report(rep, shell);
+    if ((p->here = open(fdpath, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return report(rep, shell);
+    close(p->dirfd);
+    return 0;
+}
+
+/* After an event: 1 when the lab can no longer be found (its directory removed or
+ * moved, or its record gone from it), else 0.  Events that were lost (the queue
+ * overflowed) are covered by the look at the record. */
+static int keeper_lost(const struct keeper_pipes *p)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    struct stat st;
+    ssize_t n = read(p->watch, buf, sizeof(buf));
+    for (ssize_t i = 0; i + (ssize_t)sizeof(struct inotify_event) <= n;) {
+        const struct inotify_event *ev = (const void *)(buf + i);
+        if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED))
+            return 1;
+        i += (ssize_t)(sizeof(*ev) + ev->len);
+    }
+    return fstatat(p->here, p->file, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
 }
 
 /* PID 1 of the lab: stays, reaps the orphans given to it (dnsmasq, once the command
- * that started it is gone), and ends on SIGTERM.  The kernel gives PID 1 only the
- * signals it has a handler for (SIGKILL from outside aside): a stray Ctrl-C does not
- * end the lab. */
-static __attribute__((noreturn)) void keeper_hold(void)
+ * that started it is gone), and ends on SIGTERM or when its record goes.  SIGTERM and
+ * SIGCHLD are blocked since before up was told the world is ready, so none is lost:
+ * the kernel queues a blocked signal for the signalfd to read, and drops any other
+ * one sent to PID 1 from inside (SIGKILL from outside aside): a stray Ctrl-C does not
+ * end the lab.  One poll() waits for a signal and for the watch. */
+static __attribute__((noreturn)) void keeper_hold(const struct keeper_pipes *p, int sfd)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGCHLD);
-    signal(SIGTERM, on_signal);
-    signal(SIGCHLD, on_signal);
-    sigprocmask(SIG_BLOCK, &set, NULL);
+    struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = p->watch, .events = POLLIN}};
+    struct signalfd_siginfo si;
     for (;;) {
-        int sig = sigwaitinfo(&set, NULL);
-        if (sig == SIGTERM)
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        if ((fds[1].revents & POLLIN) && keeper_lost(p))
             _exit(0);
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
+        if (fds[0].revents & POLLIN) {
+            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo == SIGTERM)
+                _exit(0);
+            while (waitpid(-1, NULL, WNOHANG) > 0)
+                ;
+        }
     }
 }
 
-struct keeper_pipes {
-    int go[2], ready[2], dirfd;
-};
+/* Closes every fd from 3 up but the n in keep[], which it sorts. */
+static void close_all_but(int *keep, int n)
+{
+    unsigned from = 3;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        if ((unsigned)keep[i] > from)
+            close_range(from, (unsigned)keep[i] - 1, 0);
+        from = (unsigned)keep[i] + 1;
+    }
+    close_range(from, ~0U, 0);
+}
 
 static int keeper_main(void *arg)
 {
     struct keeper_pipes *p = arg;
     struct keeper_report rep = {0};
+    sigset_t set;
     char c;
+    int sfd = -1, r;
     prctl(PR_SET_NAME, KEEPER_COMM);
     close(p->go[1]);
     close(p->ready[0]);
-    close(p->dirfd); /* its lock is up's, not ours */
-    /* Wait for up to write our maps and our record.  If up dies first, EOF: go too. */
+    /* Wait for up to write our maps and our record.  If up dies first, EOF: go too
+     * (and with us our copy of the directory's fd, and of up's lock on it). */
     if (read(p->go[0], &c, 1) != 1)
         _exit(1);
-    int r = keeper_world(&rep);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGCHLD);
+    if ((r = keeper_watch(p, &rep)) == 0 && (r = keeper_world(&rep)) == 0 &&
+        (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0))
+        r = report(&rep, "signalfd SIGTERM SIGCHLD");
     if (write(p->ready[1], &rep, sizeof(rep)) != sizeof(rep) || r < 0)
         _exit(1);
-    /* A session of its own, no terminal, and nothing open: it must not keep a pipe
-     * (a test's output) or a lock alive. */
+    /* A session of its own, no terminal, and nothing open but the watch and the
+     * signalfd (and the directory's fd): it must not keep a pipe (a test's output) or
+     * a lock alive. */
     setsid();
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
@@ -169,10 +249,10 @@ static int keeper_main(void *arg)
         dup2(null, 1);
         dup2(null, 2);
     }
-    close_range(3, ~0U, 0);
+    close_all_but((int[]){p->watch, p->here, sfd}, 3);
     if (chdir("/") < 0)
         _exit(1);
-    keeper_hold();
+    keeper_hold(p, sfd);
 }
 
 /* ---- its record, in the per-user directory --------------------------------------- */
@@ -197,8 +277,8 @@ static int record_save(struct keeper *k)
 }
 
 /* Reads the record and holds its keeper by a pidfd: 1 when it is alive, 0 when there
- * is none (a record whose keeper is gone is removed). */
-static int record_find(struct keeper *k)
+ * is none (with tidy, a record whose keeper is gone is removed). */
+static int record_find(struct keeper *k, bool tidy)
 {
     char line[64];
     unsigned long pid;
@@ -225,7 +305,8 @@ static int record_find(struct keeper *k)
         k->pidfd = -1;
     }
     /* A keeper killed, or the machine restarted: nothing is held any more. */
-    unlinkat(k->dirfd, k->file, 0);
+    if (tidy)
+        unlinkat(k->dirfd, k->file, 0);
     return 0;
 }
 
@@ -236,7 +317,7 @@ static char keeper_stack[64 * 1024] __attribute__((aligned(16)));
 static int keeper_start(struct labstage *s, struct keeper *k)
 {
     char op[160], shell[400], hint[256], failed[160];
-    struct keeper_pipes p = {.dirfd = k->dirfd};
+    struct keeper_pipes p = {.dirfd = k->dirfd, .dir = k->dir, .file = k->file};
     struct keeper_report rep;
     int r;
     if (pipe2(p.go, O_CLOEXEC) < 0)
@@ -401,7 +482,7 @@ static void keeper_end(struct keeper *k)
     struct keeper now = {.dirfd = k->dirfd, .pidfd = -1};
     snprintf(now.file, sizeof(now.file), "%s", k->file);
     flock(k->dirfd, LOCK_EX);
-    if (record_find(&now) == 1) {
+    if (record_find(&now, true) == 1) {
         if (now.pid == k->pid && now.start == k->start)
             unlinkat(k->dirfd, k->file, 0);
         close(now.pidfd);
@@ -444,7 +525,7 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
         if ((k.dirfd = userdir_open(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
             return labstage_fail(s, k.dirfd, NULL, k.dir, "%s", why);
     }
-    if ((r = record_find(&k)) < 0) {
+    if ((r = record_find(&k, true)) < 0) {
         snprintf(shell, sizeof(shell), "reading %s/%s", k.dir, k.file);
         return labstage_fail(s, r, NULL, shell, NULL);
     }
@@ -482,14 +563,60 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
     return 1;
 }
 
+/* Without -U: whether this user's own -U lab named host is up (its record names a
+ * live keeper).  Only looks: makes and removes nothing. */
+static bool keeper_rootless_up(const char *host)
+{
+    struct keeper k = {.pidfd = -1};
+    char why[160];
+    snprintf(k.file, sizeof(k.file), "%s.keeper", host);
+    if ((k.dirfd = userdir_lookup(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
+        return false;
+    int r = record_find(&k, false);
+    if (r == 1)
+        close(k.pidfd);
+    close(k.dirfd);
+    return r == 1;
+}
+
+/* Without -U, one line and nothing done where this command cannot help: show, exec
+ * or down of a lab that is up with -U only (it would say "not up"), and, without
+ * root, up or the demo (the machine's /run/netns is root's): each names the way. */
+static void keeper_without_u(struct labstage *s, enum labsub which, const char *host,
+                             const char *prog_u)
+{
+    static const char *const sub[] = {"", " up", " down", " show", " exec -- CMD", " shell"};
+    char shell[200], state[300];
+    bool root = geteuid() == 0;
+    snprintf(state, sizeof(state), "%s/%s.state", LAB_STATE_DIR, host);
+    if ((which == LABSUB_SHOW || which == LABSUB_EXEC || which == LABSUB_DOWN) &&
+        (!root || access(state, F_OK) < 0) && keeper_rootless_up(host)) {
+        snprintf(shell, sizeof(shell), "%s is up with -U, in a user namespace of your own", host);
+        labstage_fail(s, -ENOENT, NULL, shell, "run '%s%s'", prog_u, sub[which]);
+    } else if (!root && (which == LABSUB_UP || which == LABSUB_DEMO)) {
+        snprintf(shell, sizeof(shell), "%s needs root, or -U",
+                 which == LABSUB_UP ? "up" : "the demo");
+        labstage_fail(s, -EPERM, NULL, shell,
+                      "without root: '%s%s', a lab in a user namespace of your own, as make "
+                      "run-%.2s does",
+                      prog_u, sub[which], s->stage);
+    } else {
+        return;
+    }
+    s->fail.err = 0; /* the line says it all */
+    labstage_die(s);
+}
+
 int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
                     const char *prog_u)
 {
     int r, status;
     if (which == LABSUB_SHELL && !userns)
         err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
-    if (!userns)
+    if (!userns) {
+        keeper_without_u(s, which, host, prog_u);
         return -1;
+    }
     s->prog = prog_u;
     if ((r = keeper_run(s, which, host, &status)) < 0)
         labstage_die(s);

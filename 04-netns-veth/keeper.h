@@ -20,7 +20,10 @@
  * nothing is left on the machine, whatever was killed when.
  *
  * The keeper's PID and start time are written in the per-user directory
- * (common/userdir.h) as <host-ns>.keeper, one keeper per lab.
+ * (common/userdir.h) as <host-ns>.keeper, one keeper per lab.  A lab ends with that
+ * record: the keeper watches the directory (inotify) and ends when the record or the
+ * directory goes, as $XDG_RUNTIME_DIR goes at the last logout, since no command could
+ * find the lab any more.
  */
 #ifndef NSLAB_KEEPER_H
 #define NSLAB_KEEPER_H
@@ -37,9 +40,12 @@ int keeper_run(struct labstage *s, enum labsub which, const char *host, int *sta
 
 /* A network stage's main, once its command line is checked: `shell` goes with -U only
  * (a usage error otherwise); with -U (userns), every hint names prog_u, the stage
- * with its -U, and keeper_run takes the subcommand into the keeper's world.  Returns
- * -1 when this process goes on with labrun (as root, or now inside the world), else
- * the exit status for main to return; a failure ends the stage (labstage_die). */
+ * with its -U, and keeper_run takes the subcommand into the keeper's world.  Without
+ * -U, one line naming -U ends the stage, before anything is done, when show, exec or
+ * down would miss a lab that is up with -U only, and when up or the demo is run
+ * without root.  Returns -1 when this process goes on with labrun (as root, or now
+ * inside the world), else the exit status for main to return; a failure ends the
+ * stage (labstage_die). */
 int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
                     const char *prog_u);
 

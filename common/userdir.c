@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int userdir_open(char *path, size_t size, char *why, size_t whysize)
+static int userdir_at(char *path, size_t size, char *why, size_t whysize, int make)
 {
     const char *xdg = getenv("XDG_RUNTIME_DIR");
     struct stat st;
@@ -21,7 +21,7 @@ int userdir_open(char *path, size_t size, char *why, size_t whysize)
         n = snprintf(path, size, "/tmp/nslab-%u", (unsigned)getuid());
     if (n < 0 || (size_t)n >= size)
         return -ENAMETOOLONG;
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+    if (make && mkdir(path, 0700) < 0 && errno != EEXIST)
         return -errno;
     /* Looked at before it is opened: one we may not even enter is someone else's. */
     if (lstat(path, &st) < 0)
@@ -47,4 +47,14 @@ int userdir_open(char *path, size_t size, char *why, size_t whysize)
         return -EPERM;
     }
     return fd;
+}
+
+int userdir_open(char *path, size_t size, char *why, size_t whysize)
+{
+    return userdir_at(path, size, why, whysize, 1);
+}
+
+int userdir_lookup(char *path, size_t size, char *why, size_t whysize)
+{
+    return userdir_at(path, size, why, whysize, 0);
 }

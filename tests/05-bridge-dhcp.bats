@@ -371,6 +371,14 @@ WRAP
   assert_equal "$(ip netns list; ls /run/nslab 2>/dev/null)" "$before"
 }
 
+@test "not root, without -U: one line naming the rootless way, exit 1, nothing created" {
+  run --separate-stderr as_unprivileged "$BD_PROG" "${OPTS[@]}" up
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "05-bridge-dhcp: up needs root, or -U (without root: '05-bridge-dhcp/bridge-dhcp -U up', a lab in a user namespace of your own, as make run-05 does)"
+  assert_nothing_left
+}
+
 @test "a DHCP client that is not installed: one line, exit 2, nothing created" {
   # a mount namespace where /usr/sbin and /sbin hide udhcpc
   run unshare_for_uid --mount sh -c "mount --make-rprivate / && mount -t tmpfs none /usr/sbin && mount -t tmpfs none /sbin 2>/dev/null; exec \"\$0\" \"\$@\"" \

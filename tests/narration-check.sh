@@ -53,6 +53,7 @@ setuid\(([0-9]+)\)	^setuid\({1}\)
 write "([^"]*)" to (/[^ ]+)	^write\([0-9]+<{2}>, "{1}
 waitpid\(([0-9]+)\)	^(wait4\({1},|waitid\(P_PID, {1},)
 kill\(([0-9]+), (SIG[A-Z0-9]+)\)	^kill\({1}, {2}\)
+inotify_add_watch\(([^,]+), ([A-Z_|]+)\)	^inotify_add_watch\([^,]*, "{1}", 	2
 (RTM_[A-Z]+)	^(sendto|sendmsg)\(.* nl={1}( |$)
 (DHCP(DISCOVER|REQUEST|DECLINE|RELEASE|INFORM))	^(sendto|sendmsg)\(.* dhcp={1}( |$)
 (DHCP(OFFER|ACK|NAK))	^(recvfrom|recvmsg|read)\(.* dhcp={1}( |$)

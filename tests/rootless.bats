@@ -55,7 +55,16 @@ setup() {
 teardown() {
   rl "$NV" -U -q down >/dev/null 2>&1 || true
   rl "$BD" -U -q down >/dev/null 2>&1 || true
+  # the labs of a test's own names, and the runtime directory it made
+  if [ -n "${H4:-}" ]; then rl "$NV" -U -q --host-ns "$H4" down >/dev/null 2>&1 || true; fi
+  if [ -n "${H5:-}" ]; then rl "$BD" -U -q --host-ns "$H5" down >/dev/null 2>&1 || true; fi
+  # a keeper whose record a failed test removed can be found by no down: by its pid
+  local k
+  for k in ${KEEPERS:-}; do
+    [ "$(cat "/proc/$k/comm" 2>/dev/null)" != nslab-keeper ] || kill -KILL "$k" 2>/dev/null || true
+  done
   if [ -n "${BAD_DIR:-}" ]; then rm -rf "$BAD_DIR"; fi
+  if [ -n "${XDG_DIR:-}" ]; then rm -rf "$XDG_DIR"; fi
 }
 
 # The keepers of this user; as root, every process of the test's own uid.
@@ -81,6 +90,52 @@ assert_nothing_left() {
 
 keeper_of() { # HOST: the keeper's pid, from its record
   cut -d' ' -f1 "$RL_DIR/$1.keeper"
+}
+
+# A runtime directory of the test's own, as logind makes /run/user/UID: mode 0700,
+# the user's.  The labs' records go in XDG_DIR/nslab.
+make_xdg() {
+  XDG_DIR=$(mktemp -d /tmp/nslab-xdg.XXXXXX)
+  chmod 700 "$XDG_DIR"
+  if [ "$(id -u)" = 0 ]; then chown "$RL_UID:$RL_UID" "$XDG_DIR"; fi
+  RL_XDG=$XDG_DIR
+}
+
+# running PID...: those still running (a zombie has ended; only its exit status waits
+# for its parent).
+running() {
+  local p st
+  for p in "$@"; do
+    st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1) || continue
+    [ -z "$st" ] || [ "$st" = Z ] || printf '%s ' "$p"
+  done
+}
+
+# gone_within_1s PID...: all of them end within a second; prints how long it took.
+gone_within_1s() {
+  local t0 ms
+  t0=$(date +%s%N)
+  while [ -n "$(running "$@")" ]; do
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    [ "$ms" -lt 1000 ] || fail "still running after 1 s: $(running "$@")"
+    sleep 0.01
+  done
+  echo "# gone in $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+}
+
+# The namespaces of the processes given by pid (their network namespace's inode):
+# no process of the user is in any of them any more.
+net_of() { # PID
+  stat -L -c %i "/proc/$1/ns/net"
+}
+assert_no_process_in_net() { # INODE...
+  local f i
+  for f in /proc/[0-9]*/ns/net; do
+    i=$(stat -L -c %i "$f" 2>/dev/null) || continue
+    for n in "$@"; do
+      [ "$i" != "$n" ] || fail "$f is still in the lab's network namespace"
+    done
+  done
 }
 
 @test "04 -U: up, show, exec, shell and down by an ordinary user, with the article's names" {
@@ -309,4 +364,155 @@ keeper_of() { # HOST: the keeper's pid, from its record
   assert_line --regexp "^== Stage 05: "
   assert_line "== The demos are over; each one removed what it made."
   assert_nothing_left
+}
+
+@test "a -U lab whose runtime directory is removed (logout) is gone within a second, dnsmasq too" {
+  make_xdg
+  H4=$(unique_name nslab-x4)
+  H5=$(unique_name nslab-x5)
+  local links_before
+  links_before=$(ip -o link show | sed -E 's/ +/ /g')
+  run --separate-stderr rl "$NV" -U --host-ns "$H4" up
+  assert_success
+  # the keeper narrates its watch, on the directory of the lab's record
+  [[ $stderr == *"~ inotifywait -e delete_self,move_self,delete,moved_from $XDG_DIR/nslab"* ]]
+  run rl "$BD" -U -q --host-ns "$H5" up
+  assert_success
+  local k4 k5 d5 n4 n5
+  k4=$(cut -d' ' -f1 "$XDG_DIR/nslab/$H4.keeper")
+  k5=$(cut -d' ' -f1 "$XDG_DIR/nslab/$H5.keeper")
+  KEEPERS="$k4 $k5"
+  d5=$(pgrep -x -P "$k5" dnsmasq)
+  [ -n "$d5" ] || fail "no dnsmasq under the keeper of $H5"
+  n4=$(net_of "$k4")
+  n5=$(net_of "$d5")
+  [ -n "$(running "$k4" "$k5" "$d5")" ]
+  # what logind does at the last logout: the directory's contents, then the directory
+  rm -rf "$XDG_DIR"
+  gone_within_1s "$k4" "$k5" "$d5"
+  assert_no_process_in_net "$n4" "$n5"
+  # and the machine as it was: no name of the labs in its /run/netns, its links unchanged
+  run ip netns list
+  refute_output --partial "$H4"
+  refute_output --partial "$H5"
+  assert_equal "$(ip -o link show | sed -E 's/ +/ /g')" "$links_before"
+  assert_nothing_left
+}
+
+@test "without a runtime directory (/tmp/nslab-UID): a lab whose record is removed ends, another stays" {
+  H4=$(unique_name nslab-t4)
+  H5=$(unique_name nslab-t5)
+  run rl "$NV" -U -q --host-ns "$H4" up
+  assert_success
+  run rl "$BD" -U -q --host-ns "$H5" up
+  assert_success
+  local k4 k5 d5
+  k4=$(keeper_of "$H4")
+  k5=$(keeper_of "$H5")
+  KEEPERS="$k4 $k5"
+  d5=$(pgrep -x -P "$k5" dnsmasq)
+  [ -n "$d5" ] || fail "no dnsmasq under the keeper of $H5"
+  # only this lab's record: the directory is shared by every lab of the user
+  rm "$RL_DIR/$H5.keeper"
+  gone_within_1s "$k5" "$d5"
+  [ -n "$(running "$k4")" ] || fail "the keeper of $H4 ended with another lab's record"
+  run rl "$NV" -U -q --host-ns "$H4" exec -- ping -c 1 -W 2 192.168.5.5
+  assert_success
+  run --separate-stderr rl "$BD" -U --host-ns "$H5" down
+  assert_success
+  assert_equal "$stderr" "[bridge-dhcp] $H5 is not up (no keeper in $RL_DIR/$H5.keeper): nothing to remove"
+  run rl "$NV" -U -q --host-ns "$H4" down
+  assert_success
+  assert_nothing_left
+}
+
+@test "a runtime directory's nslab moved away: its lab can no longer be found, and ends" {
+  make_xdg
+  H4=$(unique_name nslab-m4)
+  run rl "$NV" -U -q --host-ns "$H4" up
+  assert_success
+  local k4
+  k4=$(cut -d' ' -f1 "$XDG_DIR/nslab/$H4.keeper")
+  KEEPERS=$k4
+  mv "$XDG_DIR/nslab" "$XDG_DIR/moved"
+  gone_within_1s "$k4"
+  assert_nothing_left
+}
+
+@test "without -U and without root: up and the demo name the rootless way, in one line, changing nothing" {
+  H4=$(unique_name nslab-r4)
+  H5=$(unique_name nslab-r5)
+  run --separate-stderr rl "$NV" --host-ns "$H4" up
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "04-netns-veth: up needs root, or -U (without root: '04-netns-veth/netns-veth -U up', a lab in a user namespace of your own, as make run-04 does)"
+  run --separate-stderr rl "$NV" --host-ns "$H4"
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: the demo needs root, or -U (without root: '04-netns-veth/netns-veth -U', a lab in a user namespace of your own, as make run-04 does)"
+  run --separate-stderr rl "$BD" --host-ns "$H5" up
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "05-bridge-dhcp: up needs root, or -U (without root: '05-bridge-dhcp/bridge-dhcp -U up', a lab in a user namespace of your own, as make run-05 does)"
+  run --separate-stderr rl "$BD" --host-ns "$H5"
+  assert_failure 1
+  assert_equal "$stderr" "05-bridge-dhcp: the demo needs root, or -U (without root: '05-bridge-dhcp/bridge-dhcp -U', a lab in a user namespace of your own, as make run-05 does)"
+  # nothing made: no state, no namespace, no record, no keeper
+  [ ! -e "/run/nslab/$H4.state" ] && [ ! -e "/run/nslab/$H5.state" ]
+  run ip netns list
+  refute_output --partial "$H4"
+  refute_output --partial "$H5"
+  [ ! -e "$RL_DIR/$H4.keeper" ] && [ ! -e "$RL_DIR/$H5.keeper" ]
+  assert_nothing_left
+}
+
+@test "show, exec and down without -U while a -U lab of that name is up: one line naming -U" {
+  H4=$(unique_name nslab-u4)
+  run rl "$NV" -U -q --host-ns "$H4" up
+  assert_success
+  KEEPERS=$(keeper_of "$H4")
+  run --separate-stderr rl "$NV" --host-ns "$H4" show
+  assert_failure 1
+  assert_output ""
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U show')"
+  run --separate-stderr rl "$NV" --host-ns "$H4" exec -- true
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U exec -- CMD')"
+  run --separate-stderr rl "$NV" --host-ns "$H4" down
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U down')"
+  # the lab is still up, and -U finds it
+  run rl "$NV" -U -q --host-ns "$H4" exec -- ping -c 1 -W 2 192.168.5.10
+  assert_success
+  run rl "$NV" -U -q --host-ns "$H4" down
+  assert_success
+  assert_nothing_left
+}
+
+@test "05: show without -U while its -U lab is up names -U" {
+  H5=$(unique_name nslab-u5)
+  run rl "$BD" -U -q --host-ns "$H5" up
+  assert_success
+  KEEPERS=$(keeper_of "$H5")
+  run --separate-stderr rl "$BD" --host-ns "$H5" show
+  assert_failure 1
+  assert_equal "$stderr" "05-bridge-dhcp: $H5 is up with -U, in a user namespace of your own (run '05-bridge-dhcp/bridge-dhcp -U show')"
+  run rl "$BD" -U -q --host-ns "$H5" down
+  assert_success
+  assert_nothing_left
+}
+
+@test "as root: show without -U finds root's own -U lab when the machine has no lab of that name" {
+  require_root "root's own -U lab beside the machine's"
+  make_xdg
+  chown 0:0 "$XDG_DIR"
+  H4=$(unique_name nslab-o4)
+  run env XDG_RUNTIME_DIR="$XDG_DIR" "$NV" -U -q --host-ns "$H4" up
+  assert_success
+  KEEPERS=$(cut -d' ' -f1 "$XDG_DIR/nslab/$H4.keeper")
+  run --separate-stderr env XDG_RUNTIME_DIR="$XDG_DIR" "$NV" --host-ns "$H4" show
+  assert_failure 1
+  assert_equal "$stderr" "04-netns-veth: $H4 is up with -U, in a user namespace of your own (run '04-netns-veth/netns-veth -U show')"
+  run env XDG_RUNTIME_DIR="$XDG_DIR" "$NV" -U -q --host-ns "$H4" down
+  assert_success
+  [ -z "$(running "$KEEPERS")" ]
 }

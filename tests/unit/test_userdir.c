@@ -1,5 +1,5 @@
 /* test_userdir.c - the per-user directory of rootless labs: made 0700, refused when it
- * is not ours alone. */
+ * is not ours alone, looked up without being made. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +72,26 @@ START_TEST(a_symbolic_link_is_refused)
 }
 END_TEST
 
+START_TEST(lookup_makes_nothing)
+{
+    char path[256], want[128], why[160];
+    struct stat st;
+    snprintf(want, sizeof(want), "%s/nslab", xdg);
+    ck_assert_int_eq(userdir_lookup(path, sizeof(path), why, sizeof(why)), -ENOENT);
+    ck_assert_str_eq(path, want);
+    ck_assert_int_eq(stat(want, &st), -1);
+    /* once made, the same directory, through the same checks */
+    int fd = userdir_open(path, sizeof(path), why, sizeof(why));
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    fd = userdir_lookup(path, sizeof(path), why, sizeof(why));
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(chmod(want, 0755), 0);
+    ck_assert_int_eq(userdir_lookup(path, sizeof(path), why, sizeof(why)), -EPERM);
+}
+END_TEST
+
 Suite *suite_userdir(void)
 {
     Suite *s = suite_create("userdir");
@@ -80,6 +100,7 @@ Suite *suite_userdir(void)
     tcase_add_test(tc, made_0700_under_xdg_runtime_dir);
     tcase_add_test(tc, open_to_others_is_refused_and_said);
     tcase_add_test(tc, a_symbolic_link_is_refused);
+    tcase_add_test(tc, lookup_makes_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
