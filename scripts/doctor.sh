@@ -136,7 +136,7 @@ if [ "$(id -u)" != 0 ]; then
     # Without one, nothing removes /tmp/nslab-UID, and a lab stays until its down -U.
     case "${XDG_RUNTIME_DIR:-}" in
       /*) ;;
-      *) note "no XDG_RUNTIME_DIR (no login session that logind manages): your rootless labs are recorded in /tmp/nslab-$(id -u) and stay up after you log out, until their down ends them (make run-04 ARGS=down, make run-05 ARGS=down); doctor names those that are up" ;;
+      *) note "no XDG_RUNTIME_DIR (no login session that logind manages): your rootless labs are recorded in /tmp/nslab-$(id -u), which no logout removes, and stay up until their down (make run-04 ARGS=down, make run-05 ARGS=down); doctor names those that are up, and rm -r /tmp/nslab-$(id -u) ends them all" ;;
     esac
   else
     problem "not root: the stages create PID, mount, IPC and network namespaces, which need CAP_SYS_ADMIN (run them with sudo, e.g. sudo make run-01, or sudo make doctor): their rootless mode (-U) cannot work here until what is named above is fixed"

@@ -342,7 +342,7 @@ doctor_with_kernel_settings() { # NAME=VALUE... -- [SHELL-COMMAND-BEFORE-DOCTOR]
   as_student_in_tree
   run without_other_labs "${AS[@]}" env -u XDG_RUNTIME_DIR "$DOCTOR" bats iproute2
   assert_success
-  assert_line "doctor: no XDG_RUNTIME_DIR (no login session that logind manages): your rootless labs are recorded in /tmp/nslab-$STUDENT_UID and stay up after you log out, until their down ends them (make run-04 ARGS=down, make run-05 ARGS=down); doctor names those that are up"
+  assert_line "doctor: no XDG_RUNTIME_DIR (no login session that logind manages): your rootless labs are recorded in /tmp/nslab-$STUDENT_UID, which no logout removes, and stay up until their down (make run-04 ARGS=down, make run-05 ARGS=down); doctor names those that are up, and rm -r /tmp/nslab-$STUDENT_UID ends them all"
   # with one, nothing to say: the labs end with the session (the test above)
   private_user_dir
   run without_other_labs "${AS[@]}" "$DOCTOR" bats iproute2
