@@ -6,7 +6,9 @@
 # creates for the purpose; the machine is never changed.  No check needs root: each
 # runs the stages as make run-NN does for whoever runs it, as they are for root and
 # rootless (-U, in a user namespace of one's own) for an ordinary user, and gives the
-# same verdict both ways.
+# same verdict both ways.  The labs of 4.1 and 5.1 are named NSLAB_EX_LAB followed by
+# h, n (and l), nslab-ex41 and nslab-ex51 by default: tests give each run names of
+# its own.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -188,7 +190,8 @@ case "$ex" in
     not_yet "the maps were written: in 03-user-drop/userns-maps.c's userns_write_maps, write gid_map before setgroups, then run this check again"
     ;;
   4.1) # break it: lo stays down in ns1
-    o=(--host-ns nslab-ex41h --ns nslab-ex41n "${U[@]}")
+    lab=${NSLAB_EX_LAB:-nslab-ex41}
+    o=(--host-ns "${lab}h" --ns "${lab}n" "${U[@]}")
     04-netns-veth/netns-veth -q "${o[@]}" up || cannot "up failed: run it with narration to see why"
     out=$(04-netns-veth/netns-veth -q "${o[@]}" exec -- ping -c 1 -W 1 192.168.5.10 2>&1)
     rc=$?
@@ -203,7 +206,8 @@ case "$ex" in
     done_ "with lo down, ns1 cannot even ping its own address: the kernel delivers packets to a local address through lo. Put the step back and run make."
     ;;
   5.1) # break it: dnsmasq pings before it offers
-    o=(--host-ns nslab-ex51h --lan-ns nslab-ex51l --ns nslab-ex51n "${U[@]}")
+    lab=${NSLAB_EX_LAB:-nslab-ex51}
+    o=(--host-ns "${lab}h" --lan-ns "${lab}l" --ns "${lab}n" "${U[@]}")
     us=$(05-bridge-dhcp/bridge-dhcp -q --timing "${o[@]}" up | awk '$2 == "br0" {print $4}')
     05-bridge-dhcp/bridge-dhcp -q "${o[@]}" down
     [ -n "$us" ] || cannot "up failed: run it with narration to see why"

@@ -293,42 +293,51 @@ assert_lab_gone() { # WAY HOST
   done
 }
 
+# 4.1 and 5.1 name their labs after NSLAB_EX_LAB: names of this test's own.
 @test "4.1 is not yet done on the course's own code; nothing is left" {
+  NSLAB_EX_LAB=$(unique_name nslab-ex41-)
+  export NSLAB_EX_LAB
   for way in $(ways); do
     check "$way" "$(shipped "$way")" 4.1
     assert_failure 1
     assert_output --partial "exercise 4.1: not yet: ns1 can ping its own address"
-    assert_lab_gone "$way" nslab-ex41h
+    assert_lab_gone "$way" "${NSLAB_EX_LAB}h"
   done
 }
 
 @test "4.1 is done once lo stays down in ns1; nothing is left" {
+  NSLAB_EX_LAB=$(unique_name nslab-ex41-)
+  export NSLAB_EX_LAB
   edit 4.1
   for way in $(ways); do
     check "$way" "$(edited_for "$way")" 4.1
     assert_success
     assert_output --partial "exercise 4.1: done: with lo down, ns1 cannot even ping its own address"
-    assert_lab_gone "$way" nslab-ex41h
+    assert_lab_gone "$way" "${NSLAB_EX_LAB}h"
   done
 }
 
 @test "5.1 is not yet done on the course's own code; nothing is left" {
+  NSLAB_EX_LAB=$(unique_name nslab-ex51-)
+  export NSLAB_EX_LAB
   for way in $(ways); do
     check "$way" "$(shipped "$way")" 5.1
     assert_failure 1
     assert_output --regexp "exercise 5.1: not yet: br0's first lease took [0-9]+ ms"
-    assert_lab_gone "$way" nslab-ex51h
+    assert_lab_gone "$way" "${NSLAB_EX_LAB}h"
   done
 }
 
 @test "5.1 is done once dnsmasq pings again; nothing is left" {
+  NSLAB_EX_LAB=$(unique_name nslab-ex51-)
+  export NSLAB_EX_LAB
   edit 5.1
   for way in $(ways); do
     check "$way" "$(edited_for "$way")" 5.1
     assert_success
     assert_output --regexp "exercise 5.1: done: br0's first lease took [0-9]+ ms: dnsmasq pinged"
-    assert_lab_gone "$way" nslab-ex51h
-    run pgrep -f 'dnsmasq.*nslab-ex51'
+    assert_lab_gone "$way" "${NSLAB_EX_LAB}h"
+    run pgrep -f "dnsmasq.*$NSLAB_EX_LAB"
     assert_failure
   done
 }
