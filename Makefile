@@ -63,13 +63,14 @@ REPLAY_BINS  := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/replay_%)
 #   loading it (tests/apparmor.bats).  Its postinst loads profiles only where the
 #   kernel has AppArmor enabled, and enables its boot service without starting it:
 #   on a kernel without AppArmor it changes nothing.
-# - python3 sends the flood of junk DHCP packets (tests/dhcp-flood.py), clang builds
-#   every stage a second time (tests/make.bats), strace checks the narration.
+# - strace shows exercise 3.1's order of calls without root (and checks the narration
+#   in the tests); python3 sends the flood of junk DHCP packets (tests/dhcp-flood.py),
+#   clang builds every stage a second time (tests/make.bats).
 # - debootstrap builds the Debian 13 root that CI runs the course in (.ci/debian13).
-DEBS_RUN     := build-essential pkg-config libmnl-dev iproute2 procps iputils-ping util-linux \
+DEBS_RUN     := build-essential pkg-config libmnl-dev iproute2 procps iputils-ping util-linux strace \
                 dnsmasq-base
 DEBS_CLIENTS := isc-dhcp-client udhcpc
-DEBS_TEST    := check bats bats-support bats-assert strace python3 clang apparmor
+DEBS_TEST    := check bats bats-support bats-assert python3 clang apparmor
 DEBS_FUZZ    := clang libclang-rt-dev
 DEBS_LINT    := clang-format shellcheck cppcheck
 DEBS_CI      := debootstrap
