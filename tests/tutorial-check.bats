@@ -44,6 +44,7 @@ user_setup() {
 }
 teardown() {
   [ -z "${udir:-}" ] || rm -rf "$udir"
+  [ -z "${runs:-}" ] || rm -f "$runs"
 }
 
 @test "a block whose output matches passes; other languages are not run" {
@@ -198,4 +199,32 @@ ok 2 - $udoc:12 console block
   run pgrep -f 'sleep 987654'
   assert_failure
   [ ! -e /tmp/nslab-tc-left ]
+}
+
+@test "--same-as-first: a translated edition's blocks are judged by the first file's, not run again" {
+  local zh="$BATS_TEST_TMPDIR/zh.md"
+  # in the checkout, which the blocks see however they run (a world's /tmp is its own)
+  runs="$NSLAB_ROOT/build/tutorial-check-runs.$$"
+  # the first file: a block that passes, one that fails, one that runs once only
+  write_doc '```console' '# echo hi' 'hi' '```' '```console' '# echo bad' 'good' '```' \
+    '```console' "# echo run >>$runs" '```'
+  # the edition: the same blocks, but the second of them translated by mistake
+  printf '%s\n' 'zh' '```console' '# echo hi' 'hi' '```' '```console' '# echo 坏' 'good' '```' \
+    '```console' "# echo run >>$runs" '```' >"$zh"
+  run "$CHECK" --one-shell "$doc" --same-as-first "$zh"
+  assert_line "ok 1 - $doc:1 console block"
+  assert_line "not ok 2 - $doc:5 console block"
+  assert_line "ok 3 - $doc:9 console block"
+  assert_line "ok 4 - $zh:2 console block (the same as $doc:1, which passed)"
+  assert_line "not ok 5 - $zh:6 console block: not the same as $doc:5"
+  assert_line "ok 6 - $zh:10 console block (the same as $doc:9, which passed)"
+  assert_line "ok 7 - /tmp holds nothing new after the blocks"
+  # the edition's blocks did not run: the command that writes a line ran once
+  assert_equal "$(wc -l <"$runs")" 1
+  rm -f "$runs"
+  # a block that failed in the first file fails in the edition too
+  printf '%s\n' '```console' '# echo hi' 'hi' '```' '```console' '# echo bad' 'good' '```' >"$zh"
+  write_doc '```console' '# echo hi' 'hi' '```' '```console' '# echo bad' 'good' '```'
+  run "$CHECK" "$doc" --same-as-first "$zh"
+  assert_line "not ok 4 - $zh:5 console block (the same as $doc:5, which failed)"
 }

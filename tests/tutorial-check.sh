@@ -45,13 +45,32 @@
 #                                        nobody from that shell's directory.  One more
 #                                        test at the end: /tmp has no entry it did not
 #                                        have before.
+#   ... --same-as-first FILE2            FILE2's blocks are the first file's, translated
+#                                        around (the Chinese edition): each one passes
+#                                        when it is byte for byte the block at the same
+#                                        place of the first file, and that block passed.
+#                                        The same commands are not run twice.
 set -u
 
-mode=each
+mode=each mirrors=()
 if [ "${1:-}" = --one-shell ]; then
   mode=one-shell
   shift
 fi
+# --same-as-first FILE: FILE's blocks are not run; each is judged by the block at the
+# same place in the first file, which must be the same byte for byte (its commands,
+# what they print, its root marker) and must have passed.
+files=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = --same-as-first ]; then
+    mirrors+=("$2")
+    shift 2
+  else
+    files+=("$1")
+    shift
+  fi
+done
+set -- "${files[@]}"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 export LC_ALL=C TERM=dumb COLUMNS=100
@@ -133,14 +152,21 @@ compare() { # PROMPT CMD EXPECTED-TEXT ACTUAL-TEXT STATUS
   fi
 }
 
+is_mirror() { # FILE
+  local m
+  for m in "${mirrors[@]}"; do [ "$m" = "$1" ] && return 0; done
+  return 1
+}
+
 # Splits the files' console blocks into commands: block b is B_FILE[b]:B_START[b],
 # its commands C_*[B_FIRST[b]] to C_*[B_FIRST[b] + B_COUNT[b] - 1]; B_OPEN[b] is 1 for
 # a block that is never closed, B_ROOT[b] why it needs the machine's root (or empty).
-B_FILE=() B_START=() B_FIRST=() B_COUNT=() B_OPEN=() B_ROOT=()
+B_FILE=() B_START=() B_FIRST=() B_COUNT=() B_OPEN=() B_ROOT=() B_MIRROR=()
 C_PROMPT=() C_CMD=() C_WANT=()
 root_marker="^<!-- needs the machine's root: (.*[^ ]) -->\$"
-for file in "$@"; do
-  in_block=0 lineno=0 prev=""
+for file in "$@" "${mirrors[@]}"; do
+  in_block=0 lineno=0 prev="" mirror=0
+  is_mirror "$file" && mirror=1
   while IFS= read -r line || [ -n "$line" ]; do
     lineno=$((lineno + 1))
     if [ "$in_block" = 0 ]; then
@@ -148,7 +174,7 @@ for file in "$@"; do
         in_block=1 why=""
         [[ $prev =~ $root_marker ]] && why=${BASH_REMATCH[1]}
         B_FILE+=("$file") B_START+=("$lineno") B_FIRST+=("${#C_CMD[@]}") B_COUNT+=(0) B_OPEN+=(1)
-        B_ROOT+=("$why")
+        B_ROOT+=("$why") B_MIRROR+=("$mirror")
       fi
       prev=$line
       continue
@@ -287,6 +313,7 @@ if [ "$mode" = one-shell ]; then
     printf 'cd %q || exit 1\n' "$top"
     emit_tmp_listing before
     for b in "${!B_FILE[@]}"; do
+      [ "${B_MIRROR[b]}" = 0 ] || continue
       skipped "$b" >/dev/null && continue
       for ((c = B_FIRST[b]; c < B_FIRST[b] + B_COUNT[b]; c++)); do emit_command "$c" 1; done
     done
@@ -294,7 +321,7 @@ if [ "$mode" = one-shell ]; then
   } >"$work/script.sh"
 else
   for b in "${!B_FILE[@]}"; do
-    [ "${B_OPEN[b]}" = 0 ] || continue
+    if [ "${B_OPEN[b]}" != 0 ] || [ "${B_MIRROR[b]}" != 0 ]; then continue; fi
     skipped "$b" >/dev/null && continue
     for ((c = B_FIRST[b]; c < B_FIRST[b] + B_COUNT[b]; c++)); do emit_command "$c" 0; done
   done >"$work/script.sh"
@@ -304,8 +331,36 @@ if [ -z "$no_world" ]; then
   read_output "$work/out"
 fi
 
+# The block of the first file that a mirror block stands for: the k-th block of its
+# file is the k-th of the first file.  Prints its index, or nothing.
+first_of() { # B
+  local j k=0
+  for ((j = 0; j < $1; j++)); do
+    if [ "${B_FILE[j]}" = "${B_FILE[$1]}" ]; then k=$((k + 1)); fi
+  done
+  for j in "${!B_FILE[@]}"; do
+    [ "${B_FILE[j]}" = "${files[0]}" ] || continue
+    if [ "$k" = 0 ]; then
+      echo "$j"
+      return
+    fi
+    k=$((k - 1))
+  done
+}
+
+# Whether blocks A and B are the same, byte for byte.
+same_block() { # A B
+  local a=$1 b=$2 i
+  [ "${B_COUNT[a]}" = "${B_COUNT[b]}" ] && [ "${B_ROOT[a]}" = "${B_ROOT[b]}" ] || return 1
+  for ((i = 0; i < B_COUNT[a]; i++)); do
+    local ca=$((B_FIRST[a] + i)) cb=$((B_FIRST[b] + i))
+    [ "${C_PROMPT[ca]}" = "${C_PROMPT[cb]}" ] && [ "${C_CMD[ca]}" = "${C_CMD[cb]}" ] &&
+      [ "${C_WANT[ca]}" = "${C_WANT[cb]}" ] || return 1
+  done
+}
+
 # One test per block.
-n=0
+n=0 RESULT=()
 for b in "${!B_FILE[@]}"; do
   n=$((n + 1))
   where="${B_FILE[b]}:${B_START[b]}"
@@ -313,8 +368,24 @@ for b in "${!B_FILE[@]}"; do
     echo "not ok $n - $where console block never closed"
     continue
   fi
+  if [ "${B_MIRROR[b]}" = 1 ]; then
+    a=$(first_of "$b")
+    if [ -z "$a" ]; then
+      echo "not ok $n - $where console block: ${files[0]} has no block at its place"
+    elif ! same_block "$a" "$b"; then
+      echo "not ok $n - $where console block: not the same as ${B_FILE[a]}:${B_START[a]}"
+    elif [ "${RESULT[a]}" = ok ]; then
+      echo "ok $n - $where console block (the same as ${B_FILE[a]}:${B_START[a]}, which passed)"
+    elif [ "${RESULT[a]}" = skip ]; then
+      echo "ok $n - $where console block # SKIP $(skipped "$a")"
+    else
+      echo "not ok $n - $where console block (the same as ${B_FILE[a]}:${B_START[a]}, which failed)"
+    fi
+    continue
+  fi
   if why=$(skipped "$b"); then
     echo "ok $n - $where console block # SKIP $why"
+    RESULT[b]=skip
     continue
   fi
   report=$(
@@ -332,8 +403,12 @@ for b in "${!B_FILE[@]}"; do
     done
     [ "$ok" = 1 ] && echo "OK"
   )
+  RESULT[b]=failed
   case "$report" in
-    *OK) echo "ok $n - $where console block" ;;
+    *OK)
+      echo "ok $n - $where console block"
+      RESULT[b]=ok
+      ;;
     *)
       echo "not ok $n - $where console block"
       printf '%s\n' "$report"

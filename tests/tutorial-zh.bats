@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The Chinese edition, TUTORIAL.zh-CN.md, shows the same console blocks as TUTORIAL.md,
 # in the same order and byte for byte: the prose is translated, the commands and what
-# they print are not.  The tutorial check runs both editions' blocks (make test); this
+# they print are not.  make test runs the English blocks and judges each Chinese one by
+# the English block at its place (tests/tutorial-check.sh --same-as-first); this
 # test keeps them from drifting apart when only one edition is edited.
 
 load helpers
