@@ -71,7 +71,6 @@ DEBS_RUN     := build-essential pkg-config libmnl-dev iproute2 procps iputils-pi
                 dnsmasq-base
 DEBS_CLIENTS := isc-dhcp-client udhcpc
 DEBS_TEST    := check bats bats-support bats-assert python3 clang apparmor
-DEBS_FUZZ    := clang libclang-rt-dev
 DEBS_LINT    := clang-format shellcheck cppcheck
 DEBS_CI      := debootstrap
 DEBS         := $(DEBS_RUN) $(DEBS_TEST)
@@ -108,8 +107,10 @@ deps:
 	@scripts/deps.sh $(DEBS) $(OPTIONAL_CLIENTS)
 deps-run:
 	@scripts/deps.sh $(DEBS_RUN) $(OPTIONAL_CLIENTS)
+# Ubuntu 22.04 has no libclang-rt-dev: there clang 14's libFuzzer and sanitizer
+# runtimes come with clang itself (libclang-common-14-dev), so it is optional.
 deps-fuzz:
-	@scripts/deps.sh $(DEBS_FUZZ)
+	@scripts/deps.sh clang --optional libclang-rt-dev
 deps-lint:
 	@scripts/deps.sh $(DEBS_LINT)
 deps-ci:
