@@ -24,21 +24,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../03-user-drop/userns-maps.h"
-#include "../common/lab.h"
 #include "../common/err.h"
+#include "../common/lab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
+#include "../common/proc.h"
 #include "../common/spawn.h"
 #include "../common/userdir.h"
 
@@ -60,16 +59,6 @@ struct keeper_report {
     int err;
     char shell[256];
 };
-
-static int sys_pidfd_open(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int sys_pidfd_send_signal(int pfd, int sig)
-{
-    return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
-}
 
 /* ---- the keeper itself (the child) ---------------------------------------------- */
 
@@ -255,61 +244,6 @@ static int keeper_main(void *arg)
     keeper_hold(p, sfd);
 }
 
-/* ---- its record, in the per-user directory --------------------------------------- */
-
-static int record_save(struct keeper *k)
-{
-    char tmp[LAB_NAME_MAX + 32], line[64];
-    snprintf(tmp, sizeof(tmp), "%s.%d", k->file, (int)getpid());
-    int n = snprintf(line, sizeof(line), "%d %" PRIu64 "\n", (int)k->pid, k->start);
-    int fd = openat(k->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    int e = write(fd, line, (size_t)n) == n ? 0 : errno ? errno : EIO;
-    if (close(fd) < 0 && !e)
-        e = errno;
-    /* Renamed into place: a reader never sees half a record. */
-    if (!e && renameat(k->dirfd, tmp, k->dirfd, k->file) < 0)
-        e = errno;
-    if (e)
-        unlinkat(k->dirfd, tmp, 0);
-    return -e;
-}
-
-/* Reads the record and holds its keeper by a pidfd: 1 when it is alive, 0 when there
- * is none (with tidy, a record whose keeper is gone is removed). */
-static int record_find(struct keeper *k, bool tidy)
-{
-    char line[64];
-    unsigned long pid;
-    unsigned long long start;
-    char nl;
-    int fd = openat(k->dirfd, k->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -errno;
-    ssize_t n = read(fd, line, sizeof(line) - 1);
-    close(fd);
-    line[n > 0 ? n : 0] = '\0';
-    if (n > 0 && sscanf(line, "%lu %llu%c", &pid, &start, &nl) == 3 && nl == '\n' && pid > 1 &&
-        pid <= LAB_PID_MAX) {
-        k->pid = (pid_t)pid;
-        k->start = start;
-        /* The pidfd first, /proc next, then a signal 0 through the pidfd: what /proc
-         * showed was the process the pidfd holds (lab.c stops daemons the same way). */
-        k->pidfd = sys_pidfd_open(k->pid);
-        if (k->pidfd >= 0 && lab_proc_check(k->pid, KEEPER_COMM, k->start) == 0 &&
-            sys_pidfd_send_signal(k->pidfd, 0) == 0)
-            return 1;
-        if (k->pidfd >= 0)
-            close(k->pidfd);
-        k->pidfd = -1;
-    }
-    /* A keeper killed, or the machine restarted: nothing is held any more. */
-    if (tidy)
-        unlinkat(k->dirfd, k->file, 0);
-    return 0;
-}
-
 /* ---- up: the keeper is born ------------------------------------------------------ */
 
 static char keeper_stack[64 * 1024] __attribute__((aligned(16)));
@@ -356,11 +290,11 @@ static int keeper_start(struct labstage *s, struct keeper *k)
     /* Written down before it is told to go: killed from here on, up leaves a record
      * that the next command finds and acts on; killed before, the keeper reads EOF
      * on its pipe and ends. */
-    k->start = lab_proc_start_time(k->pid);
+    k->start = proc_start_time(k->pid);
     snprintf(shell, sizeof(shell), "echo %d %" PRIu64 " > %s/%s", (int)k->pid, k->start, k->dir,
              k->file);
     narrate_op(shell, "open(%s/%s.%d, O_CREAT|O_EXCL), rename", k->dir, k->file, (int)getpid());
-    if ((r = record_save(k)) < 0) {
+    if ((r = userdir_save(k->dirfd, k->file, k->pid, k->start)) < 0) {
         labstage_fail(s, r, NULL, shell, NULL);
         goto fail;
     }
@@ -375,8 +309,8 @@ static int keeper_start(struct labstage *s, struct keeper *k)
     }
     close(p.go[1]);
     close(p.ready[0]);
-    if ((k->pidfd = sys_pidfd_open(k->pid)) < 0)
-        return labstage_fail(s, -errno, NULL, "the keeper", NULL);
+    if ((k->pidfd = proc_pidfd_open(k->pid)) < 0)
+        return labstage_fail(s, k->pidfd, NULL, "the keeper", NULL);
     return 0;
 fail_record:
     unlinkat(k->dirfd, k->file, 0);
@@ -388,25 +322,15 @@ fail:
     return s->fail.err ? -s->fail.err : -EINVAL;
 }
 
-/* ---- every command: the join ---------------------------------------------------- */
+/* ---- every command: the join, as nsenter does it -------------------------------- */
 
-/* A SANITIZE=1 build only: at exit, LeakSanitizer stops the process's threads from a
- * helper it clones.  After setns(CLONE_NEWPID) that helper is born in the keeper's PID
- * namespace, where this process has no pid, and it would wait for ever: so a process
- * that has joined a keeper skips the leak check (ASan and UBSan still run).  The
- * sanitizer runtime calls this at exit; other builds never do. */
-static int joined_keeper;
-int __lsan_is_turned_off(void);
-int __lsan_is_turned_off(void)
-{
-    return joined_keeper;
-}
-
-static int keeper_join(struct labstage *s, struct keeper *k, int *status)
+/* Joins the keeper's user, mount, network and PID namespaces.  0, or a failure (< 0,
+ * s->fail filled in). */
+static int keeper_join(struct labstage *s, const struct keeper *k)
 {
     static const char *const kinds[] = {"user", "mnt", "net", "pid"};
     char shell[96], path[64], cwd[4096];
-    int fds[4], st, r = 0, i;
+    int fds[4], r = 0, i;
     snprintf(shell, sizeof(shell), "nsenter --target %d --user --mount --net --pid", (int)k->pid);
     for (i = 0; i < 4; i++) {
         snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)k->pid, kinds[i]);
@@ -417,8 +341,8 @@ static int keeper_join(struct labstage *s, struct keeper *k, int *status)
     }
     /* The fds hold those namespaces for good; a signal 0 through the pidfd proves
      * they are the keeper's (its pid was not given to another process meanwhile). */
-    if (r == 0 && sys_pidfd_send_signal(k->pidfd, 0) < 0)
-        r = -errno;
+    if (r == 0)
+        r = proc_pidfd_signal(k->pidfd, 0);
     if (r < 0) {
         while (i-- > 0)
             close(fds[i]);
@@ -431,7 +355,7 @@ static int keeper_join(struct labstage *s, struct keeper *k, int *status)
     bool here = getcwd(cwd, sizeof(cwd)) != NULL;
     /* The user namespace first: joining it gives us every capability over what it
      * owns, which the other three setns() need (CAP_SYS_ADMIN there). */
-    joined_keeper = 1;
+    userdir_joined_keeper();
     for (i = 0; i < 4; i++)
         if (r == 0 && setns(fds[i], 0) < 0)
             r = -errno;
@@ -440,26 +364,9 @@ static int keeper_join(struct labstage *s, struct keeper *k, int *status)
     if (r < 0)
         return labstage_fail(s, r, NULL, shell, NULL);
     /* setns() into a mount namespace moves us to its root: back to where we were. */
-    if (!here || chdir(cwd) < 0) {
-        if (chdir("/") < 0)
-            return labstage_fail(s, -errno, NULL, "cd /", NULL);
-    }
-    /* A PID namespace is entered by children only: the command goes on in a child,
-     * PID 2 or more inside, while we wait for it out here. */
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0)
-        return labstage_fail(s, -errno, NULL, shell, NULL);
-    if (child == 0) {
-        close(k->pidfd);
-        close(k->dirfd);
-        return 0;
-    }
-    while (waitpid(child, &st, 0) < 0)
-        if (errno != EINTR)
-            return labstage_fail(s, -errno, NULL, shell, NULL);
-    *status = spawn_exit_code(st);
-    return 1;
+    if ((!here || chdir(cwd) < 0) && chdir("/") < 0)
+        return labstage_fail(s, -errno, NULL, "cd /", NULL);
+    return 0;
 }
 
 /* ---- down: the keeper ends ------------------------------------------------------- */
@@ -472,111 +379,110 @@ static void keeper_end(struct keeper *k)
      * and, with their last user gone, frees the namespaces, the tmpfs mounts and the
      * links.  The pidfd turns readable once all that is done. */
     narrate_op(shell, "pidfd_send_signal(SIGKILL) to the keeper, then it and its namespaces go");
-    if (sys_pidfd_send_signal(k->pidfd, SIGKILL) == 0) {
-        struct pollfd p = {.fd = k->pidfd, .events = POLLIN};
-        poll(&p, 1, 5000);
-    }
+    if (proc_pidfd_signal(k->pidfd, SIGKILL) == 0)
+        proc_pidfd_wait(k->pidfd, 5000);
     if (k->ours)
         waitpid(k->pid, NULL, 0);
-    /* The record goes, unless a newer keeper has taken the name meanwhile. */
-    struct keeper now = {.dirfd = k->dirfd, .pidfd = -1};
-    snprintf(now.file, sizeof(now.file), "%s", k->file);
-    flock(k->dirfd, LOCK_EX);
-    if (record_find(&now, true) == 1) {
-        if (now.pid == k->pid && now.start == k->start)
-            unlinkat(k->dirfd, k->file, 0);
-        close(now.pidfd);
-    }
-    /* The last lab of this user gone: its directory goes too (it fails, ENOTEMPTY,
-     * while another keeper is written there).  Under the lock, which a command that
-     * opened the directory meanwhile takes next; it then sees it was removed. */
-    rmdir(k->dir);
-    flock(k->dirfd, LOCK_UN);
+    /* Its record goes, unless a newer keeper has taken the name meanwhile, and the
+     * user's directory with the last one. */
+    userdir_drop(k->dirfd, k->dir, k->file, KEEPER_COMM, k->pid, k->start);
 }
 
-int keeper_run(struct labstage *s, enum labsub which, const char *host, int *status)
+/* A PID namespace is entered by children only: the command goes on in a child, PID 2
+ * or more inside, and only the child returns (as nsenter's does).  This process waits
+ * for it out here, ends the keeper when the lab is down (down, the demo's end, a
+ * failed up: nothing is left to hold), and exits with the child's status. */
+static void keeper_fork(struct labstage *s, struct keeper *k, enum labsub which, const char *host)
+{
+    char state[300];
+    int st, r = 0;
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+        close(k->pidfd);
+        close(k->dirfd);
+        return;
+    }
+    if (child < 0)
+        r = labstage_fail(s, -errno, NULL, "fork", NULL);
+    while (r == 0 && waitpid(child, &st, 0) < 0)
+        if (errno != EINTR)
+            r = labstage_fail(s, -errno, NULL, "wait", NULL);
+    if (r < 0) {
+        if (k->ours) /* a keeper nobody could join holds nothing */
+            keeper_end(k);
+        labstage_die(s);
+    }
+    snprintf(state, sizeof(state), "%s/%s.state", LAB_STATE_DIR, host);
+    if (which == LABSUB_DOWN || (which == LABSUB_DEMO && k->ours) || access(state, F_OK) < 0)
+        keeper_end(k);
+    exit(spawn_exit_code(st));
+}
+
+/* Finds the lab's keeper, or starts it for up and the demo, and joins it: returns in
+ * the child that is now inside (the stage goes on with labrun there).  A failure
+ * returns (< 0, s->fail filled in); all else ends here with the command's status. */
+static int keeper_run(struct labstage *s, enum labsub which, const char *host)
 {
     struct keeper k = {.pidfd = -1};
     char why[160], shell[600];
     int r;
     snprintf(k.file, sizeof(k.file), "%s.keeper", host);
-    if ((k.dirfd = userdir_open(k.dir, sizeof(k.dir), why, sizeof(why))) < 0) {
-        snprintf(shell, sizeof(shell), "%s", k.dir);
+    /* One command at a time looks for, starts or ends this user's keepers. */
+    if ((k.dirfd = userdir_open_locked(k.dir, sizeof(k.dir), why, sizeof(why))) < 0) {
         if (k.dirfd == -EPERM) {
             snprintf(shell, sizeof(shell), "%s is not ours alone (%s)", k.dir, why);
             labstage_fail(s, k.dirfd, NULL, shell, "remove it, or fix its owner and mode");
             s->fail.err = 0;
             return -EPERM;
         }
-        return labstage_fail(s, k.dirfd, NULL, shell, NULL);
+        return labstage_fail(s, k.dirfd, NULL, k.dir, NULL);
     }
-    /* One command at a time looks for, starts or ends this user's keepers.  A down
-     * that ended the user's last lab may have removed the directory while we waited
-     * for the lock (no links left to it): then open it anew. */
-    struct stat dst;
-    for (int tries = 0;; tries++) {
-        if (flock(k.dirfd, LOCK_EX) < 0 || fstat(k.dirfd, &dst) < 0) {
-            snprintf(shell, sizeof(shell), "flock %s", k.dir);
-            return labstage_fail(s, -errno, NULL, shell, NULL);
-        }
-        if (dst.st_nlink > 0 || tries == 3)
-            break;
-        close(k.dirfd);
-        if ((k.dirfd = userdir_open(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
-            return labstage_fail(s, k.dirfd, NULL, k.dir, "%s", why);
-    }
-    if ((r = record_find(&k, true)) < 0) {
+    k.pidfd = userdir_find(k.dirfd, k.file, KEEPER_COMM, 1, &k.pid, &k.start);
+    if (k.pidfd < 0 && k.pidfd != -ENOENT) {
         snprintf(shell, sizeof(shell), "reading %s/%s", k.dir, k.file);
-        return labstage_fail(s, r, NULL, shell, NULL);
+        return labstage_fail(s, k.pidfd, NULL, shell, NULL);
     }
-    if (r == 0 && which != LABSUB_UP && which != LABSUB_DEMO) {
-        flock(k.dirfd, LOCK_UN);
+    if (k.pidfd < 0 && which != LABSUB_UP && which != LABSUB_DEMO) {
+        userdir_unlock(k.dirfd);
         if (which == LABSUB_DOWN) {
             narrate_note("%s is not up (no keeper in %s/%s): nothing to remove", host, k.dir,
                          k.file);
-            *status = 0;
-            return 1;
+            exit(0);
         }
         snprintf(shell, sizeof(shell), "%s is not up", host);
         labstage_fail(s, -ENOENT, NULL, shell, "run '%s up' first", s->prog);
         s->fail.err = 0;
         return -ENOENT;
     }
-    if (r == 0 && (r = keeper_start(s, &k)) < 0)
+    if (k.pidfd < 0 && (r = keeper_start(s, &k)) < 0)
         return r;
-    flock(k.dirfd, LOCK_UN);
-
-    if ((r = keeper_join(s, &k, status)) == 0)
-        return 0; /* the child, inside */
-    if (r < 0) {
+    userdir_unlock(k.dirfd);
+    if ((r = keeper_join(s, &k)) < 0) {
         if (k.ours) /* a keeper nobody could join holds nothing */
             keeper_end(&k);
         return r;
     }
-
-    /* The lab is down (down, the demo's end, a failed up): nothing is left to hold. */
-    snprintf(shell, sizeof(shell), "%s/%s.state", LAB_STATE_DIR, host);
-    if (which == LABSUB_DOWN || (which == LABSUB_DEMO && k.ours) || access(shell, F_OK) < 0)
-        keeper_end(&k);
-    close(k.pidfd);
-    close(k.dirfd);
-    return 1;
+    keeper_fork(s, &k, which, host);
+    return 0;
 }
 
 /* Without -U: whether this user's own -U lab named host is up (its record names a
  * live keeper).  Only looks: makes and removes nothing. */
 static bool keeper_rootless_up(const char *host)
 {
-    struct keeper k = {.pidfd = -1};
-    char why[160];
-    snprintf(k.file, sizeof(k.file), "%s.keeper", host);
-    if ((k.dirfd = userdir_lookup(k.dir, sizeof(k.dir), why, sizeof(why))) < 0)
+    char dir[256], file[LAB_NAME_MAX + 16], why[160];
+    pid_t pid;
+    uint64_t start;
+    snprintf(file, sizeof(file), "%s.keeper", host);
+    int dirfd = userdir_lookup(dir, sizeof(dir), why, sizeof(why));
+    if (dirfd < 0)
         return false;
-    int r = record_find(&k, false);
-    if (r == 1)
-        close(k.pidfd);
-    close(k.dirfd);
-    return r == 1;
+    int pfd = userdir_find(dirfd, file, KEEPER_COMM, 0, &pid, &start);
+    if (pfd >= 0)
+        close(pfd);
+    close(dirfd);
+    return pfd >= 0;
 }
 
 /* Without -U, one line and nothing done where this command cannot help: show, exec
@@ -607,18 +513,16 @@ static void keeper_without_u(struct labstage *s, enum labsub which, const char *
     labstage_die(s);
 }
 
-int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
-                    const char *prog_u)
+void keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
+                     const char *prog_u)
 {
-    int r, status;
     if (which == LABSUB_SHELL && !userns)
         err_usage("shell goes with -U (as root, your own shell sees the lab: sudo ip netns list)");
     if (!userns) {
         keeper_without_u(s, which, host, prog_u);
-        return -1;
+        return;
     }
     s->prog = prog_u;
-    if ((r = keeper_run(s, which, host, &status)) < 0)
+    if (keeper_run(s, which, host) < 0)
         labstage_die(s);
-    return r == 0 ? -1 : status;
 }

@@ -20,8 +20,8 @@
  * nothing is left on the machine, whatever was killed when.
  *
  * The keeper's PID and start time are written in the per-user directory
- * (common/userdir.h) as <host-ns>.keeper, one keeper per lab.  A lab ends with that
- * record: the keeper watches the directory (inotify) and ends when the record or the
+ * (common/userdir.h: the record, its lock) as <host-ns>.keeper, one keeper per lab.  A lab ends
+ * with that record: the keeper watches the directory (inotify) and ends when the record or the
  * directory goes, as $XDG_RUNTIME_DIR goes at the last logout, since no command could
  * find the lab any more.
  */
@@ -31,22 +31,17 @@
 #include "../common/args.h"
 #include "../common/labstage.h"
 
-/* Runs subcommand which of the lab named host in the keeper's world, starting the
- * keeper for up and the demo (when none holds the lab), ending it after down (and
- * whenever the lab is down again).  Returns 0 in the child that is now inside (the
- * stage goes on with labrun there), 1 in the caller when all is done (*status: the
- * exit status to return), or a failure (< 0, s->fail filled in). */
-int keeper_run(struct labstage *s, enum labsub which, const char *host, int *status);
-
 /* A network stage's main, once its command line is checked: `shell` goes with -U only
  * (a usage error otherwise); with -U (userns), every hint names prog_u, the stage
- * with its -U, and keeper_run takes the subcommand into the keeper's world.  Without
- * -U, one line naming -U ends the stage, before anything is done, when show, exec or
- * down would miss a lab that is up with -U only, and when up or the demo is run
- * without root.  Returns -1 when this process goes on with labrun (as root, or now
- * inside the world), else the exit status for main to return; a failure ends the
- * stage (labstage_die). */
-int keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
-                    const char *prog_u);
+ * with its -U, and the subcommand goes into the keeper's world, started for up and the
+ * demo when none holds the lab, ended after down (and whenever the lab is down again).
+ * As nsenter does, only a child that is inside returns, to go on with labrun there;
+ * this process waits for it and exits with its status.  Without -U, one line naming
+ * -U ends the stage, before anything is done, when show, exec or down would miss a
+ * lab that is up with -U only, and when up or the demo is run without root; else it
+ * returns (as root: labrun on the machine's /run/netns).  A failure ends the stage
+ * (labstage_die). */
+void keeper_dispatch(struct labstage *s, bool userns, enum labsub which, const char *host,
+                     const char *prog_u);
 
 #endif

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lab.h"
+#include "proc.h"
 #include "procfs.h"
 
 /* Appends one formatted argument to argv, its text to buf. */
@@ -211,7 +211,7 @@ int dnsmasq_pid(const char *dir, pid_t *pid)
     if (r < 0)
         return r;
     /* Never signal a pid that has been reused by something else, nor a zombie. */
-    if (lab_proc_check(v, "dnsmasq", 0) < 0)
+    if (proc_check(v, "dnsmasq", 0) < 0)
         return -ESRCH;
     *pid = v;
     return 0;

@@ -60,7 +60,7 @@ struct dnsmasq_lease {
  * -EINVAL when the text has lines and not one of them is a lease. */
 int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t max);
 
-/* The pid in dir/dnsmasq.pid, if that process is still a live dnsmasq (lab_proc_check:
+/* The pid in dir/dnsmasq.pid, if that process is still a live dnsmasq (proc_check:
  * its command name, and not a zombie; a recycled pid is never signalled).  0, -ENOENT
  * when there is no pid file, -ESRCH when the process is gone or is something else. */
 int dnsmasq_pid(const char *dir, pid_t *pid);

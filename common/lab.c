@@ -1,4 +1,4 @@
-/* lab.c - the state file of a lab, and undoing what it lists.
+/* lab.c - the state file of a lab: its format, reading it, writing it.
  *
  * The state file is input like any other: `down` acts on what it reads (unlinks under
  * /run/netns, signals pids, removes a directory), so every line must be exactly as
@@ -8,9 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,14 +17,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "narrate.h"
 #include "netns.h"
-#include "nl.h"
-#include "procfs.h"
+#include "ourdir.h"
+#include "proc.h"
 #include "validate.h"
 
 /* A state file is a few hundred bytes; a larger one is not ours. */
@@ -63,25 +58,6 @@ static int check_names(enum lab_kind kind, const char *name, const char *netns)
         return plain_name_ok(name) ? 0 : -EINVAL;
     }
     return -EINVAL;
-}
-
-/* A number as PRIu64 prints it: digits only (no sign, no space, no leading zero),
- * and no more than fits. */
-static bool parse_u64(const char *s, uint64_t *v)
-{
-    uint64_t n = 0;
-    if (!*s || (s[0] == '0' && s[1]))
-        return false;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        unsigned d = (unsigned)(*s - '0');
-        if (n > (UINT64_MAX - d) / 10)
-            return false;
-        n = n * 10 + d;
-    }
-    *v = n;
-    return true;
 }
 
 int lab_format_obj(const struct lab_obj *o, char *buf, size_t size)
@@ -159,7 +135,7 @@ static int parse_obj(const char *line, struct lab_obj *o, char *why, size_t size
     case LAB_NETNS:
         if (!netns_name_ok(f[1]))
             return bad(why, size, "bad namespace name '%.64s'", f[1]);
-        if (!parse_u64(f[2], &o->id) || !parse_u64(f[3], &o->id2))
+        if (!validate_u64(f[2], &o->id) || !validate_u64(f[3], &o->id2))
             return bad(why, size, "bad inode or cookie '%.24s %.24s'", f[2], f[3]);
         /* The cookie is written with the inode (lab_confirm), never alone. */
         if (o->id == 0 && o->id2 != 0)
@@ -177,10 +153,10 @@ static int parse_obj(const char *line, struct lab_obj *o, char *why, size_t size
             return bad(why, size, "bad process name '%.64s'", f[1]);
         /* pid 0: not known yet (then its start time is 0 too); else a pid the kernel
          * can give (init, 1, is never ours), with the start time read with it. */
-        if (!parse_u64(f[2], &o->id) || !parse_u64(f[3], &o->id2))
+        if (!validate_u64(f[2], &o->id) || !validate_u64(f[3], &o->id2))
             return bad(why, size, "bad pid or start time '%.24s %.24s'", f[2], f[3]);
-        if (o->id == 1 || o->id > LAB_PID_MAX)
-            return bad(why, size, "pid %.24s out of range (2 to %d)", f[2], LAB_PID_MAX);
+        if (o->id == 1 || o->id > PROC_PID_MAX)
+            return bad(why, size, "pid %.24s out of range (2 to %d)", f[2], PROC_PID_MAX);
         if ((o->id == 0) != (o->id2 == 0))
             return bad(why, size, "a pid without its start time, or the other way round");
         if (strcmp(f[4], "-") != 0 && !netns_name_ok(f[4]))
@@ -256,53 +232,38 @@ int lab_read_state(struct lab *lab, FILE *f, char *owner, size_t size)
     return r;
 }
 
-/* Is a file or directory of the lab's ours alone: our euid's (or root's, who could do
- * anything anyway: /run/nslab, for a user who runs a stage without root and is told
- * what fails), and not writable by group or others, who could plant or swap a state
- * or pid file there? */
-static int check_ours(const struct stat *st, const char *path, char *why, size_t size)
+/* The lab's files and directories are trusted when ours alone (common/ourdir.h): our
+ * euid's or root's (who could do anything anyway: /run/nslab, for a user who runs a
+ * stage without root and is told what fails), and not writable by group or others,
+ * who could plant or swap a state or pid file there.  r as ourdir says it, into why
+ * for path. */
+static int not_ours(int r, const struct stat *st, const char *path, char *why, size_t size)
 {
-    if (st->st_uid != geteuid() && st->st_uid != 0) {
-        if (why)
-            snprintf(why, size, "%s belongs to uid %u, neither us (uid %u) nor root", path,
-                     (unsigned)st->st_uid, (unsigned)geteuid());
-        return -EPERM;
-    }
-    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-        if (why)
-            snprintf(why, size,
-                     "%s may be written by others (mode %04o): 'chmod go-w %s' if it is ours", path,
-                     (unsigned)(st->st_mode & 07777), path);
-        return -EPERM;
-    }
-    return 0;
+    if (!why)
+        return r == -ESTALE ? -EPERM : r;
+    if (r == -ELOOP)
+        snprintf(why, size, "%s is a symbolic link, not a directory of ours", path);
+    else if (r == -ENOTDIR)
+        snprintf(why, size, "%s is not a directory", path);
+    else if (r == -ESTALE)
+        snprintf(why, size, "%s changed while we looked", path);
+    else if (r == -EPERM && st->st_uid != geteuid() && st->st_uid != 0)
+        snprintf(why, size, "%s belongs to uid %u, neither us (uid %u) nor root", path,
+                 (unsigned)st->st_uid, (unsigned)geteuid());
+    else if (r == -EPERM)
+        snprintf(why, size,
+                 "%s may be written by others (mode %04o): 'chmod go-w %s' if it is ours", path,
+                 (unsigned)(st->st_mode & 07777), path);
+    return r == -ESTALE ? -EPERM : r;
 }
 
-/* Opens the directory name (relative to at) for the lab, refusing a symbolic link
- * (whoever made it chose the directory) and one not ours alone.  An fd, or -errno with
- * the reason in why.  path is its full name, for why. */
+/* Opens the directory name (relative to at) for the lab when it is ours alone.  An
+ * fd, or -errno with the reason in why.  path is its full name, for why. */
 static int open_trusted(int at, const char *name, const char *path, char *why, size_t size)
 {
     struct stat st;
-    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOTDIR && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISLNK(st.st_mode)) {
-            if (why)
-                snprintf(why, size, "%s is a symbolic link, not a directory of ours", path);
-            return -ELOOP;
-        }
-        if (e == ENOTDIR && why)
-            snprintf(why, size, "%s is not a directory", path);
-        return -e;
-    }
-    int r = fstat(fd, &st) < 0 ? -errno : check_ours(&st, path, why, size);
-    if (r < 0) {
-        close(fd);
-        return r;
-    }
-    return fd;
+    int fd = ourdir_open(at, name, S_IWGRP | S_IWOTH, true, &st);
+    return fd >= 0 ? fd : not_ours(fd, &st, path, why, size);
 }
 
 /* The lab's state directory (made first when create is set). */
@@ -362,7 +323,8 @@ int lab_open_at(struct lab *lab, const char *dir, const char *owner, const char 
                  S_ISREG(st.st_mode) ? "too large" : "not a regular file");
         r = -EBADMSG;
     } else
-        r = check_ours(&st, lab->path, lab->why, sizeof(lab->why));
+        r = not_ours(ourdir_check(&st, S_IWGRP | S_IWOTH, true), &st, lab->path, lab->why,
+                     sizeof(lab->why));
     FILE *f = r == 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
         r = r < 0 ? r : -errno;
@@ -542,73 +504,16 @@ int lab_netns_check(const struct lab *lab, const char *name)
     return cookie == lab->obj[i].id2 ? 0 : -ESTALE;
 }
 
-static int undo_link(struct lab *lab, const struct lab_obj *o)
-{
-    struct nl nl;
-    char buf[NL_BUFSIZE];
-    int back, r;
-    /* The link lives in a lab namespace; gone with it when that is gone. */
-    r = lab_netns_check(lab, o->netns);
-    if (r == -ENOENT)
-        return 0;
-    if (r < 0)
-        return r;
-    if ((r = netns_enter(o->netns, &back)) < 0)
-        return r == -ENOENT ? 0 : r;
-    r = nl_open(&nl);
-    int rl = netns_leave(back);
-    if (r < 0)
-        return r;
-    if (rl < 0) {
-        nl_close(&nl);
-        return rl;
-    }
-    r = nl_request(&nl, nl_msg_link_del(buf, o->name));
-    nl_close(&nl);
-    return r == -ENODEV ? 0 : r;
-}
-
-/* Is another process in one of the lab's namespaces?  Looked up once (a scan of every
- * thread of the machine); returns the namespace's name, NULL when nobody is in. */
-static const char *lab_netns_busy(struct lab *lab)
-{
-    if (lab->busy == -1) {
-        uint64_t ino[LAB_MAX_OBJS] = {0};
-        int idx[LAB_MAX_OBJS] = {0}, n = 0;
-        for (int i = 0; i < lab->n; i++)
-            /* An unconfirmed namespace (id 0) may not exist; nobody can be in it then. */
-            if (lab->obj[i].kind == LAB_NETNS && lab->obj[i].id) {
-                idx[n] = i;
-                ino[n++] = lab->obj[i].id;
-            }
-        int k = netns_users(ino, n, &lab->busy_pid);
-        lab->busy = k < 0 ? LAB_NOBODY_INSIDE : idx[k];
-    }
-    return lab->busy >= 0 ? lab->obj[lab->busy].name : NULL;
-}
-
-/* The lab's directory, LAB_STATE_DIR/NAME of its LAB_DIR object, into buf; -ENOENT
- * when it has none. */
-static int lab_dir(const struct lab *lab, char *buf, size_t size)
-{
-    for (int i = 0; i < lab->n; i++)
-        if (lab->obj[i].kind == LAB_DIR) {
-            int n = snprintf(buf, size, "%s/%s", lab->dir, lab->obj[i].name);
-            return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-        }
-    return -ENOENT;
-}
-
-/* The lab's own directory name in its state directory, opened as open_trusted does:
- * -ENOENT when there is none. */
-static int open_lab_dir(const struct lab *lab, const char *name, char *why, size_t size)
+int lab_open_dir(const struct lab *lab, const char *name)
 {
     char path[192];
-    int sfd = open_state_dir(lab, false, why, size);
+    if (!plain_name_ok(name))
+        return -EINVAL;
+    int sfd = open_state_dir(lab, false, NULL, 0);
     if (sfd < 0)
         return sfd;
     snprintf(path, sizeof(path), "%s/%s", lab->dir, name);
-    int fd = open_trusted(sfd, name, path, why, size);
+    int fd = open_trusted(sfd, name, path, NULL, 0);
     close(sfd);
     return fd;
 }
@@ -641,357 +546,14 @@ int lab_dir_add(struct lab *lab, const char *name)
     return r;
 }
 
-/* What /proc/PID/stat says of a process: its command name (the kernel keeps 15
- * bytes), its state letter, its start time (field 22, clock ticks since boot).
- * -ESRCH when there is no such process. */
-static int proc_stat(pid_t pid, char *comm, size_t size, char *state, uint64_t *start)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (procfs_read(path, buf, sizeof(buf)) < 0)
-        return -ESRCH;
-    /* The command name may hold spaces and parentheses: it ends at the last ')'. */
-    char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
-    unsigned long long t;
-    if (!open_p || !close_p || close_p < open_p || close_p[1] != ' ' || !close_p[2])
-        return -ESRCH;
-    if (sscanf(close_p + 2,
-               "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-               "%*d %*d %llu",
-               &t) != 1)
-        return -ESRCH;
-    snprintf(comm, size, "%.*s", (int)(close_p - open_p - 1), open_p + 1);
-    *state = close_p[2];
-    *start = t;
-    return 0;
-}
-
-/* The start time of a live process, 0 when there is none: gone, or a zombie (a daemon
- * we stopped waits for PID 1 to reap it, which may take seconds; it holds nothing). */
-uint64_t lab_proc_start_time(pid_t pid)
-{
-    char comm[32], state;
-    uint64_t t;
-    if (proc_stat(pid, comm, sizeof(comm), &state, &t) < 0 || state == 'Z' || state == 'X')
-        return 0;
-    return t;
-}
-
-/* A process the lab started, as far as the lab knows it: its pid, command name, and
- * its start time or the inode of the network namespace it runs in (or both). */
-struct proc_id {
-    pid_t pid;
-    const char *comm;
-    uint64_t start, netns_ino;
-};
-
-/* Is p->pid still the process p describes, alive (a zombie has ended)?  0 yes (and
- * p->start is now its start time), -ESRCH no. */
-static int proc_is(struct proc_id *p)
-{
-    char comm[32], path[64], state;
-    uint64_t t;
-    struct stat st;
-    if (proc_stat(p->pid, comm, sizeof(comm), &state, &t) < 0 || state == 'Z' || state == 'X' ||
-        strncmp(comm, p->comm, 15) != 0 || (p->start && t != p->start))
-        return -ESRCH;
-    if (p->netns_ino) {
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)p->pid);
-        if (stat(path, &st) < 0 || (uint64_t)st.st_ino != p->netns_ino)
-            return -ESRCH;
-    }
-    p->start = t;
-    return 0;
-}
-
-int lab_proc_check(pid_t pid, const char *comm, uint64_t start)
-{
-    struct proc_id p = {.pid = pid, .comm = comm, .start = start};
-    return pid <= 1 ? -ESRCH : proc_is(&p);
-}
-
 int lab_confirm_proc(struct lab *lab, int i, pid_t pid)
 {
-    if (pid <= 1 || pid > LAB_PID_MAX)
+    if (pid <= 1 || pid > PROC_PID_MAX)
         return -ESRCH;
-    uint64_t t = lab_proc_start_time(pid);
+    uint64_t t = proc_start_time(pid);
     if (t == 0)
         return -ESRCH;
     return lab_confirm(lab, i, (uint64_t)pid, t);
-}
-
-static int sys_pidfd_open(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int sys_pidfd_send_signal(int pfd, int sig)
-{
-    return (int)syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0);
-}
-
-/* Makes sure p->pid is the process p describes and holds on to it: a pidfd names one
- * process and never another, even once its pid is reused.  It is opened first; /proc
- * is read next; then a signal 0 through it proves the process it names still lives,
- * so what /proc showed was that process (a pid is not reused while its process
- * lives).  *pfd gets the pidfd, or -1 on a kernel without pidfds (before 5.3): then
- * every signal is sent by pid right after checking again.  0, -ESRCH (gone, or not
- * the one), or -errno. */
-static int proc_identify(struct proc_id *p, int *pfd)
-{
-    *pfd = -1;
-    if (p->pid <= 1 || p->pid > LAB_PID_MAX)
-        return -ESRCH;
-    int fd = sys_pidfd_open(p->pid);
-    /* EINVAL: a thread's id, not a process's: not one we started. */
-    if (fd < 0 && errno != ENOSYS)
-        return errno == ESRCH || errno == EINVAL ? -ESRCH : -errno;
-    int r = proc_is(p);
-    if (r == 0 && fd >= 0 && sys_pidfd_send_signal(fd, 0) < 0)
-        r = -errno;
-    if (r < 0) {
-        if (fd >= 0)
-            close(fd);
-        return r;
-    }
-    *pfd = fd;
-    return 0;
-}
-
-static int proc_signal(int pfd, struct proc_id *p, int sig)
-{
-    if (pfd >= 0)
-        return sys_pidfd_send_signal(pfd, sig) < 0 ? -errno : 0;
-    if (proc_is(p) < 0)
-        return -ESRCH;
-    return kill(p->pid, sig) < 0 ? -errno : 0;
-}
-
-/* Waits up to ms for the process to end (a zombie has ended: it is not our child,
- * and its parent may take a while to reap it).  0, -ETIMEDOUT, or -errno. */
-static int proc_wait_gone(int pfd, struct proc_id *p, int ms)
-{
-    if (pfd >= 0) {
-        /* A pidfd polls readable once its process has exited. */
-        struct pollfd pf = {.fd = pfd, .events = POLLIN};
-        int n;
-        while ((n = poll(&pf, 1, ms)) < 0 && errno == EINTR)
-            ;
-        return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
-    }
-    for (int i = 0; i < ms * 2; i++) {
-        if (proc_is(p) < 0)
-            return 0;
-        nanosleep(&(struct timespec){0, 500 * 1000}, NULL);
-    }
-    return -ETIMEDOUT;
-}
-
-/* SIGTERM, up to a second's wait, and SIGKILL if it is still there; then closes pfd.
- * name (when not NULL) is what the narration calls it. */
-static int proc_stop(int pfd, struct proc_id *p, const char *name)
-{
-    char shell[48];
-    if (name) {
-        snprintf(shell, sizeof(shell), "kill %d", (int)p->pid);
-        if (pfd >= 0)
-            narrate_op(shell, "pidfd_open(%d), pidfd_send_signal(SIGTERM) (%s)", (int)p->pid, name);
-        else
-            narrate_op(shell, "kill(%d, SIGTERM) (%s)", (int)p->pid, name);
-    }
-    int r = proc_signal(pfd, p, SIGTERM);
-    if (r == 0 && (r = proc_wait_gone(pfd, p, 1000)) == -ETIMEDOUT) {
-        /* Still running, and still the same process: its pidfd, or, without one,
-         * proc_signal looks at its start time again. */
-        if (name) {
-            snprintf(shell, sizeof(shell), "kill -KILL %d", (int)p->pid);
-            narrate_op(shell, "%s(SIGKILL) (%s did not end on SIGTERM)",
-                       pfd >= 0 ? "pidfd_send_signal" : "kill", name);
-        }
-        if ((r = proc_signal(pfd, p, SIGKILL)) == 0)
-            r = proc_wait_gone(pfd, p, 1000);
-    }
-    if (pfd >= 0)
-        close(pfd);
-    return r == -ESRCH ? 0 : r;
-}
-
-int lab_proc_stop(pid_t pid, const char *comm, uint64_t start, uint64_t netns_ino)
-{
-    struct proc_id p = {.pid = pid, .comm = comm, .start = start, .netns_ino = netns_ino};
-    int pfd;
-    /* A name alone is not an identity: a recycled pid may run the same program. */
-    if (!start && !netns_ino)
-        return -EINVAL;
-    int r = proc_identify(&p, &pfd);
-    if (r < 0)
-        return r == -ESRCH ? 0 : r;
-    r = proc_stop(pfd, &p, NULL);
-    return r < 0 ? r : 1;
-}
-
-/* "dhclient.br0" -> "dhclient": the command name a process object runs under. */
-static void proc_comm(const struct lab_obj *o, char *comm, size_t size)
-{
-    snprintf(comm, size, "%s", o->name);
-    comm[strcspn(comm, ".")] = '\0';
-}
-
-/* The pid in <name>.pid of the lab's own directory: 0 when there is none (yet), -errno
- * when the directory is not to be trusted. */
-static int proc_from_pidfile(const struct lab *lab, const struct lab_obj *o, pid_t *pid)
-{
-    char name[LAB_NAME_MAX + 8], text[32];
-    uint64_t v;
-    *pid = 0;
-    int i = 0;
-    while (i < lab->n && lab->obj[i].kind != LAB_DIR)
-        i++;
-    if (i == lab->n)
-        return 0;
-    int dfd = open_lab_dir(lab, lab->obj[i].name, NULL, 0);
-    if (dfd < 0)
-        return dfd == -ENOENT ? 0 : dfd;
-    snprintf(name, sizeof(name), "%s.pid", o->name);
-    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    int r = fd < 0 ? -errno : 0;
-    close(dfd);
-    if (r < 0)
-        return r == -ENOENT ? 0 : r;
-    ssize_t n = read(fd, text, sizeof(text) - 1);
-    close(fd);
-    /* "4242\n"; anything else is a file still being written, or not a pid file. */
-    if (n > 1 && text[n - 1] == '\n') {
-        text[n - 1] = '\0';
-        if (parse_u64(text, &v) && v > 1 && v <= LAB_PID_MAX)
-            *pid = (pid_t)v;
-    }
-    return 0;
-}
-
-static int undo_proc(const struct lab *lab, const struct lab_obj *o, char *shell, size_t size)
-{
-    char comm[LAB_NAME_MAX];
-    struct proc_id p = {.pid = (pid_t)o->id, .comm = comm, .start = o->id2};
-    int r, pfd;
-    proc_comm(o, comm, sizeof(comm));
-    if (o->id == 0) {
-        /* Recorded but never confirmed: up was killed while it was starting.  Its pid
-         * file may still be on its way: give it a moment (a daemon that never
-         * started costs down these 300 ms, a stray one far more). */
-        for (int waited_ms = 0; p.pid <= 0 && waited_ms < 300; waited_ms++)
-            if ((r = proc_from_pidfile(lab, o, &p.pid)) < 0)
-                return r;
-            else if (p.pid <= 0)
-                nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
-        char dir[160];
-        if (lab_dir(lab, dir, sizeof(dir)) < 0)
-            snprintf(dir, sizeof(dir), "?");
-        snprintf(shell, size, "kill $(cat %s/%s.pid)", dir, o->name);
-        if (p.pid <= 0) {
-            narrate_note("%s left no pid file: it never started", o->name);
-            return 0;
-        }
-        /* No start time was recorded: the namespace the lab started it in is what
-         * makes it ours, with its name. */
-        int i = lab_find(lab, LAB_NETNS, o->netns);
-        p.netns_ino = i >= 0 ? lab->obj[i].id : 0;
-        if (!p.netns_ino) {
-            narrate_note("%s.pid names PID %d, but the lab has no inode of namespace %s to check "
-                         "it by: left alone",
-                         o->name, (int)p.pid, o->netns);
-            return 0;
-        }
-    }
-    snprintf(shell, size, "kill %d", (int)p.pid);
-    if ((r = proc_identify(&p, &pfd)) == -ESRCH) {
-        narrate_note("PID %d is not the lab's %s any more: nothing to stop", (int)p.pid, o->name);
-        return 0;
-    }
-    return r < 0 ? r : proc_stop(pfd, &p, o->name);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -r of the lab's own directory: depth first, never following a symbolic link
- * nor crossing into another file system; and only when it is ours alone. */
-static int undo_dir(const struct lab *lab, const struct lab_obj *o)
-{
-    char path[192];
-    if (!plain_name_ok(o->name))
-        return -EINVAL;
-    int fd = open_lab_dir(lab, o->name, NULL, 0);
-    if (fd < 0)
-        return fd == -ENOENT ? 0 : fd;
-    close(fd);
-    snprintf(path, sizeof(path), "%s/%s", lab->dir, o->name);
-    if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
-        return errno ? -errno : -EIO;
-    return 0;
-}
-
-int lab_undo(struct lab *lab, int i, char *shell, size_t size)
-{
-    const struct lab_obj *o = &lab->obj[i];
-    int r;
-    switch (o->kind) {
-    case LAB_LINK: {
-        const char *busy;
-        snprintf(shell, size, "ip -n %s link del %s", o->netns, o->name);
-        /* A namespace that nothing uses any more dies when ip netns del drops its
-         * mount, and the kernel deletes its links then, in the background.  Deleting
-         * a link ourselves makes us wait for that (about 25 ms here), so we do it
-         * only when a process still inside would keep the namespace, and the link,
-         * alive. */
-        if (!(busy = lab_netns_busy(lab))) {
-            /* Said once for all the lab's links, when down meets the first. */
-            if (!lab->links_noted) {
-                char names[256] = "";
-                size_t n = 0;
-                int links = 0, k2 = 0;
-                for (int k = 0; k < lab->n; k++)
-                    links += lab->obj[k].kind == LAB_LINK;
-                for (int k = 0; k < lab->n; k++)
-                    if (lab->obj[k].kind == LAB_LINK && n < sizeof(names)) {
-                        const char *sep = k2 == 0 ? "" : k2 == links - 1 ? " and " : ", ";
-                        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", sep,
-                                              lab->obj[k].name);
-                        k2++;
-                    }
-                narrate_note("%s %s with the lab's namespaces: no process is left in them, so "
-                             "the kernel deletes %s once ip netns del frees them",
-                             names, links > 1 ? "go" : "goes", links > 1 ? "them" : "it");
-                lab->links_noted = true;
-            }
-            return 0;
-        }
-        narrate_op(shell, "RTM_DELLINK %s (in %s; PID %d is still in %s)", o->name, o->netns,
-                   (int)lab->busy_pid, busy);
-        return undo_link(lab, o);
-    }
-    case LAB_NETNS:
-        snprintf(shell, size, "ip netns del %s", o->name);
-        narrate_op(shell, "umount2(%s/%s, MNT_DETACH), unlink", NETNS_RUN_DIR, o->name);
-        r = lab_netns_check(lab, o->name);
-        if (r == -ENOENT)
-            return 0;
-        if (r < 0)
-            return r;
-        r = netns_del(o->name);
-        return r == -ENOENT ? 0 : r;
-    case LAB_PROC:
-        return undo_proc(lab, o, shell, size);
-    case LAB_DIR:
-        snprintf(shell, size, "rm -r %s/%s", lab->dir, o->name);
-        narrate_op(shell, "unlink() its files, rmdir()");
-        return undo_dir(lab, o);
-    }
-    return -EINVAL;
 }
 
 int lab_remove_state(struct lab *lab)

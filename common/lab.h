@@ -16,7 +16,7 @@
  *   netns ns1 4026532351 8194
  *   link veth0 nslab-host
  *   dir nslab-host5                           (/run/nslab/nslab-host5/: pid, lease files)
- *   proc dnsmasq 4242 987654 nslab-lan       (pid, start time, namespace)
+ *   proc dnsmasq 4242 987654 nslab-lan       (pid, start time: common/proc.h; namespace)
  *   proc dhclient.br0 0 0 nslab-host5        (started, pid not known yet)
  *
  * `down` believes what the file says (it unlinks under /run/netns, signals pids,
@@ -24,11 +24,12 @@
  * be exactly as lab_save writes it (plain names, numbers without sign or overflow,
  * pids a kernel can give), or `down` stops before doing anything and names the line.
  * And it is trusted only in a directory nobody else can write: LAB_STATE_DIR, and the
- * lab's own directory, must be real directories (not symbolic links) of our euid or
- * root's, not writable by group or others; the file is made afresh (O_EXCL,
- * O_NOFOLLOW, mode 0644) and renamed into place.
+ * lab's own directory, must be ours alone (common/ourdir.h: our euid's or root's, not
+ * writable by group or others); the file is made afresh (O_EXCL, O_NOFOLLOW, mode
+ * 0644) and renamed into place.  The undo of each object is `down`'s
+ * (labrun_undo, common/labrun.h); the processes' identity is common/proc.h's.
  *
- * Functions return 0 (or an index) or -errno and print nothing; lab_undo narrates.
+ * Functions return 0 (or an index) or -errno and print nothing.
  */
 #ifndef NSLAB_LAB_H
 #define NSLAB_LAB_H
@@ -42,8 +43,7 @@
 #define LAB_STATE_DIR "/run/nslab"
 #define LAB_MAX_OBJS  32
 #define LAB_NAME_MAX  64
-#define LAB_LINE_MAX  256     /* a longer state-file line (newline included) is not ours */
-#define LAB_PID_MAX   4194304 /* PID_MAX_LIMIT: the most /proc/sys/kernel/pid_max allows */
+#define LAB_LINE_MAX  256 /* a longer state-file line (newline included) is not ours */
 
 enum lab_kind {
     LAB_NETNS, /* name: /run/netns/NAME; id: its inode, id2: its cookie (0 until made) */
@@ -126,10 +126,6 @@ int lab_forget_last(struct lab *lab);
 /* Stores the identity of object i now that it exists, and saves. */
 int lab_confirm(struct lab *lab, int i, uint64_t id, uint64_t id2);
 
-/* The start time of a live process (/proc/PID/stat's 22nd field), 0 when there is
- * none: gone, or a zombie.  With the pid, it names one process for good. */
-uint64_t lab_proc_start_time(pid_t pid);
-
 /* Stores the pid of process object i and its start time (from /proc/PID/stat). */
 int lab_confirm_proc(struct lab *lab, int i, pid_t pid);
 
@@ -138,31 +134,14 @@ int lab_confirm_proc(struct lab *lab, int i, pid_t pid);
  * Returns its index. */
 int lab_dir_add(struct lab *lab, const char *name);
 
-/* Process pid, if it is alive (not a zombie), its command name is comm, and (when
- * start is not 0) it started at start: 0, else -ESRCH.  A check, not a licence to
- * signal: for that, lab_proc_stop. */
-int lab_proc_check(pid_t pid, const char *comm, uint64_t start);
-
-/* Stops process pid only if it is still the one we started: its command name is comm,
- * and it started at start (when not 0) and runs in the network namespace of inode
- * netns_ino (when not 0); one of the two is needed (-EINVAL), since a name alone says
- * nothing of a recycled pid.  It is held by a pidfd from before the check to the last
- * signal, so no other process can get one: SIGTERM, up to a second's wait, SIGKILL if
- * it is still there.  1 when it stopped it, 0 when there was nothing to stop (gone, a
- * zombie, or another process), -errno. */
-int lab_proc_stop(pid_t pid, const char *comm, uint64_t start, uint64_t netns_ino);
-
 /* Is the lab's namespace NAME still the one it created (same inode and cookie)?  0 yes;
  * -ENOENT gone; -ESTALE replaced by someone else's, or not the lab's; -EINVAL for a
  * name that is not a plain one (it would reach outside /run/netns). */
 int lab_netns_check(const struct lab *lab, const char *name);
 
-/* Undoes object i (narrating the operation and its shell equivalent): deletes a link
- * in its namespace, deletes a namespace, stops a process (as lab_proc_stop), removes
- * the lab's directory.  What is already gone counts as done; a namespace whose inode
- * changed is left alone (-ESTALE); a directory not ours alone too (-EPERM).  shell
- * receives the command it mirrors, for an error message. */
-int lab_undo(struct lab *lab, int i, char *shell, size_t size);
+/* The lab's own directory LAB_STATE_DIR/name, opened when it is ours alone: an fd,
+ * -ENOENT when there is none, -EINVAL for a name that is not plain, -errno. */
+int lab_open_dir(const struct lab *lab, const char *name);
 
 /* Removes the state file (after a complete down). */
 int lab_remove_state(struct lab *lab);

@@ -4,17 +4,23 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "narrate.h"
 #include "netns.h"
 #include "nlshow.h"
+#include "proc.h"
 #include "spawn.h"
+#include "validate.h"
 
 /* Opens the lab named host for the stage: 0 down, 1 up (or half up), or a failure
  * (another stage's lab: "pick another --host-ns"). */
@@ -148,7 +154,7 @@ static void picture_daemon(struct labstage *s, const struct labrun_view *v, stru
     if (i < 0)
         return;
     const struct lab_obj *o = &s->lab.obj[i];
-    if (o->id > 0 && lab_proc_check((pid_t)o->id, v->daemon, o->id2) == 0)
+    if (o->id > 0 && proc_check((pid_t)o->id, v->daemon, o->id2) == 0)
         snprintf(ns->daemon[ns->ndaemon++], sizeof(ns->daemon[0]), "%s (PID %d): %s", v->daemon,
                  (int)o->id, v->daemon_job);
     else
@@ -244,6 +250,227 @@ void labrun_view_close(struct labrun_view *v)
         }
 }
 
+/* ---- down: the undo of each kind of object ---- */
+
+static int undo_link(struct lab *lab, const struct lab_obj *o)
+{
+    struct nl nl;
+    char buf[NL_BUFSIZE];
+    int back, r;
+    /* The link lives in a lab namespace; gone with it when that is gone. */
+    r = lab_netns_check(lab, o->netns);
+    if (r == -ENOENT)
+        return 0;
+    if (r < 0)
+        return r;
+    if ((r = netns_enter(o->netns, &back)) < 0)
+        return r == -ENOENT ? 0 : r;
+    r = nl_open(&nl);
+    int rl = netns_leave(back);
+    if (r < 0)
+        return r;
+    if (rl < 0) {
+        nl_close(&nl);
+        return rl;
+    }
+    r = nl_request(&nl, nl_msg_link_del(buf, o->name));
+    nl_close(&nl);
+    return r == -ENODEV ? 0 : r;
+}
+
+/* Is another process in one of the lab's namespaces?  Looked up once (a scan of every
+ * thread of the machine); returns the namespace's name, NULL when nobody is in. */
+static const char *lab_netns_busy(struct lab *lab)
+{
+    if (lab->busy == -1) {
+        uint64_t ino[LAB_MAX_OBJS] = {0};
+        int idx[LAB_MAX_OBJS] = {0}, n = 0;
+        for (int i = 0; i < lab->n; i++)
+            /* An unconfirmed namespace (id 0) may not exist; nobody can be in it then. */
+            if (lab->obj[i].kind == LAB_NETNS && lab->obj[i].id) {
+                idx[n] = i;
+                ino[n++] = lab->obj[i].id;
+            }
+        int k = netns_users(ino, n, &lab->busy_pid);
+        lab->busy = k < 0 ? LAB_NOBODY_INSIDE : idx[k];
+    }
+    return lab->busy >= 0 ? lab->obj[lab->busy].name : NULL;
+}
+
+/* The lab's directory, LAB_STATE_DIR/NAME of its LAB_DIR object, into buf; -ENOENT
+ * when it has none. */
+static int lab_dir_path(const struct lab *lab, char *buf, size_t size)
+{
+    for (int i = 0; i < lab->n; i++)
+        if (lab->obj[i].kind == LAB_DIR) {
+            int n = snprintf(buf, size, "%s/%s", lab->dir, lab->obj[i].name);
+            return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+        }
+    return -ENOENT;
+}
+
+/* "dhclient.br0" -> "dhclient": the command name a process object runs under. */
+static void proc_comm(const struct lab_obj *o, char *comm, size_t size)
+{
+    snprintf(comm, size, "%s", o->name);
+    comm[strcspn(comm, ".")] = '\0';
+}
+
+/* The pid in <name>.pid of the lab's own directory: 0 when there is none (yet), -errno
+ * when the directory is not to be trusted. */
+static int proc_from_pidfile(const struct lab *lab, const struct lab_obj *o, pid_t *pid)
+{
+    char name[LAB_NAME_MAX + 8], text[32];
+    uint64_t v;
+    *pid = 0;
+    int i = 0;
+    while (i < lab->n && lab->obj[i].kind != LAB_DIR)
+        i++;
+    if (i == lab->n)
+        return 0;
+    int dfd = lab_open_dir(lab, lab->obj[i].name);
+    if (dfd < 0)
+        return dfd == -ENOENT ? 0 : dfd;
+    snprintf(name, sizeof(name), "%s.pid", o->name);
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int r = fd < 0 ? -errno : 0;
+    close(dfd);
+    if (r < 0)
+        return r == -ENOENT ? 0 : r;
+    ssize_t n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    /* "4242\n"; anything else is a file still being written, or not a pid file. */
+    if (n > 1 && text[n - 1] == '\n') {
+        text[n - 1] = '\0';
+        if (validate_u64(text, &v) && v > 1 && v <= PROC_PID_MAX)
+            *pid = (pid_t)v;
+    }
+    return 0;
+}
+
+static int undo_proc(const struct lab *lab, const struct lab_obj *o, char *shell, size_t size)
+{
+    char comm[LAB_NAME_MAX];
+    struct proc_id p = {.pid = (pid_t)o->id, .comm = comm, .start = o->id2};
+    int r;
+    proc_comm(o, comm, sizeof(comm));
+    if (o->id == 0) {
+        /* Recorded but never confirmed: up was killed while it was starting.  Its pid
+         * file may still be on its way: give it a moment (a daemon that never
+         * started costs down these 300 ms, a stray one far more). */
+        for (int waited_ms = 0; p.pid <= 0 && waited_ms < 300; waited_ms++)
+            if ((r = proc_from_pidfile(lab, o, &p.pid)) < 0)
+                return r;
+            else if (p.pid <= 0)
+                nanosleep(&(struct timespec){0, 1000 * 1000}, NULL);
+        char dir[160];
+        if (lab_dir_path(lab, dir, sizeof(dir)) < 0)
+            snprintf(dir, sizeof(dir), "?");
+        snprintf(shell, size, "kill $(cat %s/%s.pid)", dir, o->name);
+        if (p.pid <= 0) {
+            narrate_note("%s left no pid file: it never started", o->name);
+            return 0;
+        }
+        /* No start time was recorded: the namespace the lab started it in is what
+         * makes it ours, with its name. */
+        int i = lab_find(lab, LAB_NETNS, o->netns);
+        p.netns_ino = i >= 0 ? lab->obj[i].id : 0;
+        if (!p.netns_ino) {
+            narrate_note("%s.pid names PID %d, but the lab has no inode of namespace %s to check "
+                         "it by: left alone",
+                         o->name, (int)p.pid, o->netns);
+            return 0;
+        }
+    }
+    snprintf(shell, size, "kill %d", (int)p.pid);
+    if ((r = proc_hold(&p)) == -ESRCH) {
+        narrate_note("PID %d is not the lab's %s any more: nothing to stop", (int)p.pid, o->name);
+        return 0;
+    }
+    return r < 0 ? r : proc_end(r, &p, o->name);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* rm -r of the lab's own directory: depth first, never following a symbolic link
+ * nor crossing into another file system; and only when it is ours alone. */
+static int undo_dir(const struct lab *lab, const struct lab_obj *o)
+{
+    char path[192];
+    int fd = lab_open_dir(lab, o->name);
+    if (fd < 0)
+        return fd == -ENOENT ? 0 : fd;
+    close(fd);
+    snprintf(path, sizeof(path), "%s/%s", lab->dir, o->name);
+    if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+        return errno ? -errno : -EIO;
+    return 0;
+}
+
+int labrun_undo(struct lab *lab, int i, char *shell, size_t size)
+{
+    const struct lab_obj *o = &lab->obj[i];
+    int r;
+    switch (o->kind) {
+    case LAB_LINK: {
+        const char *busy;
+        snprintf(shell, size, "ip -n %s link del %s", o->netns, o->name);
+        /* A namespace that nothing uses any more dies when ip netns del drops its
+         * mount, and the kernel deletes its links then, in the background.  Deleting
+         * a link ourselves makes us wait for that (about 25 ms here), so we do it
+         * only when a process still inside would keep the namespace, and the link,
+         * alive. */
+        if (!(busy = lab_netns_busy(lab))) {
+            /* Said once for all the lab's links, when down meets the first. */
+            if (!lab->links_noted) {
+                char names[256] = "";
+                size_t n = 0;
+                int links = 0, k2 = 0;
+                for (int k = 0; k < lab->n; k++)
+                    links += lab->obj[k].kind == LAB_LINK;
+                for (int k = 0; k < lab->n; k++)
+                    if (lab->obj[k].kind == LAB_LINK && n < sizeof(names)) {
+                        const char *sep = k2 == 0 ? "" : k2 == links - 1 ? " and " : ", ";
+                        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", sep,
+                                              lab->obj[k].name);
+                        k2++;
+                    }
+                narrate_note("%s %s with the lab's namespaces: no process is left in them, so "
+                             "the kernel deletes %s once ip netns del frees them",
+                             names, links > 1 ? "go" : "goes", links > 1 ? "them" : "it");
+                lab->links_noted = true;
+            }
+            return 0;
+        }
+        narrate_op(shell, "RTM_DELLINK %s (in %s; PID %d is still in %s)", o->name, o->netns,
+                   (int)lab->busy_pid, busy);
+        return undo_link(lab, o);
+    }
+    case LAB_NETNS:
+        snprintf(shell, size, "ip netns del %s", o->name);
+        narrate_op(shell, "umount2(%s/%s, MNT_DETACH), unlink", NETNS_RUN_DIR, o->name);
+        r = lab_netns_check(lab, o->name);
+        if (r == -ENOENT)
+            return 0;
+        if (r < 0)
+            return r;
+        r = netns_del(o->name);
+        return r == -ENOENT ? 0 : r;
+    case LAB_PROC:
+        return undo_proc(lab, o, shell, size);
+    case LAB_DIR:
+        snprintf(shell, size, "rm -r %s/%s", lab->dir, o->name);
+        narrate_op(shell, "unlink() its files, rmdir()");
+        return undo_dir(lab, o);
+    }
+    return -EINVAL;
+}
+
 int labrun_down(struct labstage *s, void (*report)(const struct labfail *))
 {
     if (s->pending > 0) {
@@ -261,7 +488,7 @@ int labrun_down(struct labstage *s, void (*report)(const struct labfail *))
         for (int i = lab->n - 1; i >= 0; i--) {
             if ((int)lab->obj[i].kind == -1 || (pass == 0) != (lab->obj[i].kind == LAB_PROC))
                 continue;
-            int r = lab_undo(lab, i, shell, sizeof(shell));
+            int r = labrun_undo(lab, i, shell, sizeof(shell));
             if (r == -ESTALE) {
                 /* Replaced by someone else's: not ours to delete, nor to remember. */
                 f.err = ESTALE;

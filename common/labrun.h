@@ -54,6 +54,14 @@ int labrun(struct labstage *s, enum labsub which, const char *host, const struct
  * not be undone.  report (may be NULL) gets each failure.  0, or 1 when any failed. */
 int labrun_down(struct labstage *s, void (*report)(const struct labfail *));
 
+/* Undoes object i of the state file (narrating the operation and its shell twin):
+ * deletes a link in its namespace, deletes a namespace, stops a process (common/proc.h:
+ * only while a pidfd holds it, and only when it is still the one the lab started),
+ * removes the lab's directory.  What is already gone counts as done; a namespace whose
+ * inode changed is left alone (-ESTALE); a directory not ours alone too (-EPERM).
+ * shell receives the command it mirrors, for an error message. */
+int labrun_undo(struct lab *lab, int i, char *shell, size_t size);
+
 /* ip netns exec NS CMD...: narrated; the exit status a shell would give (128+N for a
  * signal, 127 for a command that is not there), or a failure (< 0). */
 int labrun_exec(struct labstage *s, const char *ns, char **cmd);

@@ -14,6 +14,7 @@
 #include "dnsmasq.h"
 #include "narrate.h"
 #include "netns.h"
+#include "proc.h"
 
 /* "ip netns exec NS argv..." into buf, for narration and errors. */
 static void shell_of(char *buf, size_t size, const char *ns, char *const argv[])
@@ -140,7 +141,7 @@ static pid_t daemon_pid(const char *pidfile, const char *comm)
     for (int k = 0; k < 2000; k++) {
         int v = 0;
         FILE *f = fopen(pidfile, "re");
-        if (f && (fscanf(f, "%d", &v) != 1 || lab_proc_check(v, comm, 0) < 0))
+        if (f && (fscanf(f, "%d", &v) != 1 || proc_check(v, comm, 0) < 0))
             v = 0;
         if (f)
             fclose(f);

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,10 +17,11 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "proc.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -262,17 +262,13 @@ static int wait_child(pid_t pid, int timeout_ms, int *st)
 {
     int timed_out = 0;
     if (timeout_ms > 0) {
-        int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        /* Our child, not reaped yet: its pid is its own until we wait for it. */
+        int pfd = proc_pidfd_open(pid);
         if (pfd >= 0) {
-            struct pollfd p = {.fd = pfd, .events = POLLIN};
-            int r;
-            while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
-                ;
-            if (r == 0) {
+            if (proc_pidfd_wait(pfd, timeout_ms) == -ETIMEDOUT) {
                 timed_out = 1;
                 kill(pid, SIGTERM);
-                p.revents = 0;
-                if (poll(&p, 1, 1000) == 0)
+                if (proc_pidfd_wait(pfd, 1000) == -ETIMEDOUT)
                     kill(pid, SIGKILL);
             }
             close(pfd);

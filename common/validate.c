@@ -62,6 +62,23 @@ static uint32_t mask_of(int prefix)
     return 0xffffffffu << (32 - prefix);
 }
 
+bool validate_u64(const char *s, uint64_t *v)
+{
+    uint64_t n = 0;
+    if (!*s || (s[0] == '0' && s[1]))
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (n > (UINT64_MAX - d) / 10)
+            return false;
+        n = n * 10 + d;
+    }
+    *v = n;
+    return true;
+}
+
 bool validate_unicast_host(uint32_t h)
 {
     /* Not a host's address: 0.0.0.0/8 ("this network", a source only while booting,

@@ -26,6 +26,10 @@ int validate_ifname(const char *name);
  * takes for every namespace.  -ENAMETOOLONG or -EINVAL. */
 int validate_netns_name(const char *name);
 
+/* A number as PRIu64 prints it, for the files the lab reads back: digits only (no
+ * sign, no space, no leading zero), and no more than fits.  false for anything else. */
+bool validate_u64(const char *s, uint64_t *v);
+
 /* Whether h (host byte order) can be a host's own unicast address: not in 0.0.0.0/8
  * or 127.0.0.0/8 (loopback), nor 224.0.0.0 and above (multicast, reserved, broadcast).
  * The one rule for an address typed on the command line and one a DHCP server names

@@ -16,7 +16,7 @@
 
 #include "../../common/dnsmasq.h"
 #include "../../common/procfs.h"
-#include "../../common/lab.h"
+#include "../../common/proc.h"
 #include "suites.h"
 
 static const struct dnsmasq_conf conf = {
@@ -288,9 +288,9 @@ START_TEST(stop_leaves_a_zombie_alone)
     ck_assert_int_eq(waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT), 0);
     ck_assert_int_eq(dnsmasq_pid(dir, &pid), -ESRCH);
     long t0 = ms_now();
-    /* down stops a daemon only through lab_proc_stop (common/lab.c), by name and the
+    /* down stops a daemon only through proc_stop (common/proc.c), by name and the
      * namespace it runs in: ours, here */
-    ck_assert_int_eq(lab_proc_stop(z, "dnsmasq", 0, our_netns()), 0);
+    ck_assert_int_eq(proc_stop(z, "dnsmasq", 0, our_netns()), 0);
     ck_assert_msg(ms_now() - t0 < 300, "stop waited %ld ms on a zombie", ms_now() - t0);
     waitpid(z, NULL, 0);
     remove_pid_file(dir);

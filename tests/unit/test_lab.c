@@ -13,8 +13,10 @@
 
 #include "../../04-netns-veth/ipnetns.h"
 #include "../../common/lab.h"
+#include "../../common/labrun.h"
 #include "../../common/narrate.h"
 #include "../../common/netns.h"
+#include "../../common/proc.h"
 #include "suites.h"
 
 START_TEST(lines_round_trip)
@@ -306,9 +308,9 @@ static pid_t start_sleep(bool ignore_term)
         execlp("sleep", "sleep", "30", (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 2000 && lab_proc_check(pid, "sleep", 0) < 0; i++)
+    for (int i = 0; i < 2000 && proc_check(pid, "sleep", 0) < 0; i++)
         nanosleep(&(struct timespec){0, 500 * 1000}, NULL);
-    ck_assert_int_eq(lab_proc_check(pid, "sleep", 0), 0);
+    ck_assert_int_eq(proc_check(pid, "sleep", 0), 0);
     return pid;
 }
 
@@ -316,7 +318,7 @@ static pid_t start_sleep(bool ignore_term)
 static bool still_running(pid_t pid)
 {
     int st;
-    return waitpid(pid, &st, WNOHANG) == 0 && lab_proc_check(pid, "sleep", 0) == 0;
+    return waitpid(pid, &st, WNOHANG) == 0 && proc_check(pid, "sleep", 0) == 0;
 }
 
 static void stop_sleep(pid_t pid)
@@ -353,7 +355,7 @@ START_TEST(a_pid_file_alone_is_not_enough)
     pid_t pid = start_sleep(false);
     int i = proc_lab(&lab, pid, "nslab-unit-nowhere", 0755);
     ck_assert_int_ge(i, 0);
-    int r = lab_undo(&lab, i, shell, sizeof(shell));
+    int r = labrun_undo(&lab, i, shell, sizeof(shell));
     bool alive = still_running(pid);
     stop_sleep(pid);
     rm_tmp_dir();
@@ -371,7 +373,7 @@ START_TEST(a_recycled_pid_is_left_alone)
     int i = proc_lab(&lab, pid, "nslab-unit-nowhere", 0755);
     ck_assert_int_eq(lab_confirm_proc(&lab, i, pid), 0);
     lab.obj[i].id2 += 1;
-    int r = lab_undo(&lab, i, shell, sizeof(shell));
+    int r = labrun_undo(&lab, i, shell, sizeof(shell));
     bool alive = still_running(pid);
     stop_sleep(pid);
     rm_tmp_dir();
@@ -389,13 +391,13 @@ START_TEST(a_process_that_stays_is_killed)
     pid_t pid = start_sleep(true);
     int i = proc_lab(&lab, pid, "nslab-unit-nowhere", 0755);
     ck_assert_int_eq(lab_confirm_proc(&lab, i, pid), 0);
-    ck_assert_int_eq(lab_undo(&lab, i, shell, sizeof(shell)), 0);
+    ck_assert_int_eq(labrun_undo(&lab, i, shell, sizeof(shell)), 0);
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 
     pid = start_sleep(false);
     ck_assert_int_eq(lab_confirm_proc(&lab, i, pid), 0);
-    ck_assert_int_eq(lab_undo(&lab, i, shell, sizeof(shell)), 0);
+    ck_assert_int_eq(labrun_undo(&lab, i, shell, sizeof(shell)), 0);
     ck_assert_int_eq(waitpid(pid, &st, 0), pid); /* a zombie until now */
     ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
     rm_tmp_dir();
@@ -409,11 +411,11 @@ START_TEST(an_open_lab_dir_is_not_trusted)
     char shell[128], path[128];
     pid_t pid = start_sleep(false);
     int i = proc_lab(&lab, pid, "nslab-unit-nowhere", 0777);
-    ck_assert_int_eq(lab_undo(&lab, 0, shell, sizeof(shell)), -EPERM);
+    ck_assert_int_eq(labrun_undo(&lab, 0, shell, sizeof(shell)), -EPERM);
     snprintf(path, sizeof(path), "%s/d/sleep.pid", tmp_dir);
     ck_assert_int_eq(access(path, F_OK), 0);
     /* Nor is the pid file in it believed: down says so and keeps the object. */
-    ck_assert_int_eq(lab_undo(&lab, i, shell, sizeof(shell)), -EPERM);
+    ck_assert_int_eq(labrun_undo(&lab, i, shell, sizeof(shell)), -EPERM);
     bool alive = still_running(pid);
     stop_sleep(pid);
     rm_tmp_dir();
@@ -437,7 +439,7 @@ START_TEST(the_lab_dir_is_made_for_the_lab)
     ck_assert_int_eq(lab_dir_add(&lab, "d"), -EEXIST);
     ck_assert_int_eq(lab_dir_add(&lab, "../d"), -EINVAL);
     ck_assert_int_eq(lab.n, 1);
-    ck_assert_int_eq(lab_undo(&lab, 0, shell, sizeof(shell)), 0);
+    ck_assert_int_eq(labrun_undo(&lab, 0, shell, sizeof(shell)), 0);
     ck_assert_int_eq(lstat(path, &st), -1);
     rm_tmp_dir();
 }
@@ -452,14 +454,14 @@ START_TEST(proc_stop_stops_only_the_one_described)
     ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
     uint64_t ino = st.st_ino;
     pid_t pid = start_sleep(false);
-    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, 0), -EINVAL);
-    ck_assert_int_eq(lab_proc_stop(pid, "sleepy", 0, ino), 0);
-    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, ino + 1), 0);
+    ck_assert_int_eq(proc_stop(pid, "sleep", 0, 0), -EINVAL);
+    ck_assert_int_eq(proc_stop(pid, "sleepy", 0, ino), 0);
+    ck_assert_int_eq(proc_stop(pid, "sleep", 0, ino + 1), 0);
     ck_assert(still_running(pid));
-    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, ino), 1);
+    ck_assert_int_eq(proc_stop(pid, "sleep", 0, ino), 1);
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
-    ck_assert_int_eq(lab_proc_stop(pid, "sleep", 0, ino), 0);
+    ck_assert_int_eq(proc_stop(pid, "sleep", 0, ino), 0);
 }
 END_TEST
 
@@ -502,7 +504,7 @@ START_TEST(record_create_undo_leaves_nothing)
     ck_assert_uint_eq(again.obj[0].id, lab.obj[0].id);
     ck_assert_int_eq(lab_open(&again, "someone-else", lab_name), -EBUSY);
 
-    ck_assert_int_eq(lab_undo(&lab, 0, shell, sizeof(shell)), 0);
+    ck_assert_int_eq(labrun_undo(&lab, 0, shell, sizeof(shell)), 0);
     ck_assert_str_eq(shell + strlen("ip netns del "), ns_name);
     ck_assert_int_eq(lab_netns_check(&lab, ns_name), -ENOENT);
     ck_assert_int_eq(lab_remove_state(&lab), 0);
@@ -523,7 +525,7 @@ START_TEST(a_replaced_namespace_is_left_alone)
     /* Someone deletes ours and makes their own with the same name. */
     ck_assert_int_eq(netns_del(ns_name), 0);
     ck_assert_int_eq(ipnetns_pin(ns_name), 0);
-    int r = lab_undo(&lab, 0, shell, sizeof(shell));
+    int r = labrun_undo(&lab, 0, shell, sizeof(shell));
     int still = netns_inode(ns_name, &ino);
     netns_del(ns_name);
     lab_remove_state(&lab);
@@ -553,12 +555,12 @@ START_TEST(a_pid_file_process_in_the_lab_is_stopped)
     bool alive[2];
     for (int k = 0; k < 2; k++) {
         ck_assert_int_eq(netns_spawn(ns, argv, NULL, &pid), 0);
-        for (int w = 0; w < 2000 && lab_proc_check(pid, "sleep", 0) < 0; w++)
+        for (int w = 0; w < 2000 && proc_check(pid, "sleep", 0) < 0; w++)
             nanosleep(&(struct timespec){0, 500 * 1000}, NULL);
         int n = snprintf(text, sizeof(text), "%d\n", (int)pid);
         write_file(path, "sleep.pid", text, (size_t)n);
         ck_assert_int_eq(chmod(path, k == 0 ? 0775 : 0755), 0);
-        ck_assert_int_eq(lab_undo(&lab, i, shell, sizeof(shell)), k == 0 ? -EPERM : 0);
+        ck_assert_int_eq(labrun_undo(&lab, i, shell, sizeof(shell)), k == 0 ? -EPERM : 0);
         alive[k] = still_running(pid);
         stop_sleep(pid);
     }

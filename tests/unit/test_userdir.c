@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../common/proc.h"
 #include "../../common/userdir.h"
 #include "suites.h"
 
@@ -92,6 +93,49 @@ START_TEST(lookup_makes_nothing)
 }
 END_TEST
 
+/* A keeper's record: exactly what is written reads back; a record whose process is
+ * not the one it names (here: a live process under another command name) is no
+ * keeper, and find removes it when told to tidy. */
+START_TEST(a_record_reads_back_and_names_its_process)
+{
+    char path[256], why[160], line[64];
+    pid_t pid;
+    uint64_t start;
+    ck_assert_int_eq(userdir_format_record(4242, 987654, line, sizeof(line)), 12);
+    ck_assert_str_eq(line, "4242 987654\n");
+    ck_assert_int_eq(userdir_parse_record(line, 12, &pid, &start), 0);
+    ck_assert_int_eq(pid, 4242);
+    ck_assert_uint_eq(start, 987654);
+    static const char *const bad[] = {"4242 987654", "1 5\n",      "4242 0\n",  "04242 5\n",
+                                      "4242  5\n",   "4242 5\n\n", "-4242 5\n", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_int_eq(userdir_parse_record(bad[i], strlen(bad[i]), &pid, &start), -EBADMSG);
+    ck_assert_int_eq(userdir_format_record(1, 5, line, sizeof(line)), -EINVAL);
+
+    int fd = userdir_open(path, sizeof(path), why, sizeof(why));
+    ck_assert_int_ge(fd, 0);
+    uint64_t me = proc_start_time(getpid());
+    ck_assert_uint_ne(me, 0);
+    ck_assert_int_eq(userdir_save(fd, "t.keeper", getpid(), me), 0);
+    int pfd = userdir_find(fd, "t.keeper", "no-such-comm", 0, &pid, &start);
+    ck_assert_int_eq(pfd, -ENOENT);
+    char comm[32];
+    FILE *f = fopen("/proc/self/comm", "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(comm, sizeof(comm), f));
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    pfd = userdir_find(fd, "t.keeper", comm, 0, &pid, &start);
+    ck_assert_int_ge(pfd, 0);
+    ck_assert_int_eq(pid, getpid());
+    ck_assert_uint_eq(start, me);
+    close(pfd);
+    ck_assert_int_eq(userdir_find(fd, "t.keeper", "no-such-comm", 1, &pid, &start), -ENOENT);
+    ck_assert_int_eq(faccessat(fd, "t.keeper", F_OK, 0), -1);
+    close(fd);
+}
+END_TEST
+
 Suite *suite_userdir(void)
 {
     Suite *s = suite_create("userdir");
@@ -101,6 +145,7 @@ Suite *suite_userdir(void)
     tcase_add_test(tc, open_to_others_is_refused_and_said);
     tcase_add_test(tc, a_symbolic_link_is_refused);
     tcase_add_test(tc, lookup_makes_nothing);
+    tcase_add_test(tc, a_record_reads_back_and_names_its_process);
     suite_add_tcase(s, tc);
     return s;
 }
