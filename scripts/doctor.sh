@@ -87,7 +87,8 @@ fi
 
 # Kernel features beyond the kinds of namespace, each tried for real: pidfd_open and
 # SO_NETNS_COOKIE by a small probe (scripts/doctor-probe.c: no command-line tool
-# shows them), overlayfs in a user namespace with unshare.  NSLAB_DOCTOR_WITHOUT=
+# shows them), overlayfs in a user namespace with unshare.  Without pidfd_open, stages
+# 04 and 05 refuse to stop a process (common/proc.c), in either mode.  NSLAB_DOCTOR_WITHOUT=
 # pidfd_open has the kernel refuse pidfd_open to the probe, as a kernel before 5.3
 # does (tests/doctor.bats).
 probe=build/doctor-probe
@@ -97,12 +98,8 @@ if [ -x "$probe" ]; then
     *"pidfd_open no: "*)
       why=${probe_out#*pidfd_open no: }
       why=${why%%$'\n'*}
-      if [ "$(id -u)" = 0 ]; then
-        note "this kernel has no pidfd_open (Linux 5.3; it says: $why): the root mode works, stopping dnsmasq by its pid after checking it is still the one; the rootless labs of stages 04 and 05 (-U) cannot hold their keeper"
-      else
-        problem "this kernel has no pidfd_open (Linux 5.3; it says: $why): the rootless labs of stages 04 and 05 (-U) cannot hold their keeper; use a newer kernel (Debian 12 has 6.1), or run them as root (sudo make run-04)"
-        rootless_blocked=1 rootless_ok=0
-      fi
+      problem "this kernel has no pidfd_open (Linux 5.3; it says: $why): stages 04 and 05 cannot stop the lab's processes safely (a pidfd is what makes sure the process signalled is the one they started), nor hold a rootless lab's keeper; use a newer kernel (Debian 12 has 6.1)"
+      rootless_ok=0
       ;;
   esac
   case "$probe_out" in
