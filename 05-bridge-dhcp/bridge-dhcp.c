@@ -33,7 +33,7 @@
  * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
  * each port) built with libmnl where they are sent.  Beside it, lan.c starts dnsmasq
  * inside the LAN by fork(), setns() and execvp(), and applies each lease after our
- * client's exchange (its address, and the default route as RTM_NEWROUTE); dhcp.c is
+ * client's exchange (its address, and the default route as RTM_NEWROUTE); dhcp-client.c is
  * the exchange itself.  Met before: named namespaces, the veth pair, an address and
  * a link up (stage 04's own files, 04-netns-veth/ipnetns.c and rtnl.c, called from
  * here).  Plumbing: dnsmasq's command line, lease file and pid (common/dnsmasq.c),
@@ -71,7 +71,7 @@
 #include "../common/nl.h"
 #include "../common/nlshow.h"
 #include "../common/validate.h"
-#include "dhcp.h"
+#include "dhcp-client.h"
 #include "lan.h"
 
 static const char usage[] =
@@ -90,7 +90,7 @@ static const char usage[] =
     "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
     "  (none)        the demo: up, show, ns1 pings the router and br0, down\n"
     "\n"
-    "  --dhcp-client C   ours (the default: common/dhcp.c, narrated), dhclient or udhcpc\n"
+    "  --dhcp-client C   ours (the default: dhcp-client.c, narrated), dhclient or udhcpc\n"
     "                    (the real clients, each in a mount namespace of its own whose /etc\n"
     "                    is an overlay: the machine's /etc/resolv.conf is never written)\n"
     "  --dns             dnsmasq offers the router as DNS server (off by default)\n"

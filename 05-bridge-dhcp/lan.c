@@ -1,6 +1,6 @@
 /* lan.c - stage 05's LAN at work: dnsmasq started inside the LAN namespace by fork(),
  * setns() and execvp(), and a lease from our client applied with RTM_NEWADDR and
- * RTM_NEWROUTE.  The exchange itself is dhcp.c; the bridge is bridge-dhcp.c.
+ * RTM_NEWROUTE.  The exchange itself is dhcp-client.c; the bridge is bridge-dhcp.c.
  *
  * Read: setns(2), fork(2), execvp(3), dnsmasq(8), rtnetlink(7) (RTM_NEWROUTE),
  *       dhclient-script(8).
@@ -23,7 +23,7 @@
 #include "../common/lab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
-#include "dhcp.h"
+#include "dhcp-client.h"
 
 /* ip netns exec LAN dnsmasq ...: the DHCP server starts inside the LAN, and the
  * caller goes on building the lab while it loads and binds (lan_dnsmasq_ready waits). */
@@ -121,7 +121,7 @@ int lan_dnsmasq_ready(struct labstage *st, const struct dnsmasq_conf *conf)
     return 0;
 }
 
-/* ip netns exec NS dhclient IFNAME, with our own client (05-bridge-dhcp/dhcp.c): the
+/* ip netns exec NS dhclient IFNAME, with our own client (05-bridge-dhcp/dhcp-client.c): the
  * exchange runs in this thread after setns() into ns, then the lease is applied over
  * netlink, as dhclient-script would with ip. */
 int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,

@@ -23,7 +23,7 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
  * daemon's pid, from its pid file, with its start time. */
 int lan_dnsmasq_ready(struct labstage *st, const struct dnsmasq_conf *conf);
 
-/* ip netns exec NS dhclient IFNAME with our own client (dhcp.c): the exchange after
+/* ip netns exec NS dhclient IFNAME with our own client (dhcp-client.c): the exchange after
  * setns() into ns, then the lease applied over nl as dhclient-script would with ip:
  * the address (stage 04's RTM_NEWADDR) and the default route (RTM_NEWROUTE). */
 int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,

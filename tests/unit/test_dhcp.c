@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../05-bridge-dhcp/dhcp.h"
+#include "../../05-bridge-dhcp/dhcp-client.h"
 #include "suites.h"
 
 static const uint8_t MAC[6] = {0x02, 0x00, 0x5e, 0x10, 0x20, 0x30};

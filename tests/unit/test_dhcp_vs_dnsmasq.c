@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../05-bridge-dhcp/dhcp.h"
+#include "../../05-bridge-dhcp/dhcp-client.h"
 #include "../../common/narrate.h"
 #include "suites.h"
 

@@ -1,4 +1,4 @@
-/* 05-bridge-dhcp/dhcp.c - the article's `dhclient br0`, written out: DISCOVER, OFFER,
+/* 05-bridge-dhcp/dhcp-client.c - the article's `dhclient br0`, written out: DISCOVER, OFFER,
  * REQUEST, ACK (RFC 2131; options from RFC 2132).
  *
  * The order of the lesson, top to bottom:
@@ -11,17 +11,17 @@
  *      and checked; retransmissions, and the deadline (dhcp_exchange).
  * Each message sent or received is narrated beside its shell twin, `dhclient -1 -v`.
  *
- * The checks on a reply (dhcp_parse_reply, dhcp_parse_ip_udp) stay in common/dhcp.c:
+ * The checks on a reply (dhcp_parse_reply, dhcp_parse_ip_udp) stay in common/dhcpreply.c:
  * they are some 250 lines of defensive parsing of outside input, one check per way a
  * packet can be wrong, with a fuzz target and a unit test each, and they would bury
  * the four messages; here a reply is read, handed to them, and used only if they say
- * it is sound.  common/dhcp.h holds the wire format both sides share.
+ * it is sound.  common/dhcpreply.h holds the wire format both sides share.
  *
  * Read: RFC 2131 (sections 3.1 and 4.4: the client's states), RFC 2132 (options),
  *       RFC 4039 (rapid commit), packet(7), udp(7), socket(7) (SO_BINDTODEVICE).
  */
 #define _GNU_SOURCE
-#include "dhcp.h"
+#include "dhcp-client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
-/* dhcp.c - the checks on a DHCP server's reply and on the IP/UDP packet around it. */
+/* dhcpreply.c - the checks on a DHCP server's reply and on the IP/UDP packet around it. */
 #define _GNU_SOURCE
-#include "dhcp.h"
+#include "dhcpreply.h"
 #include "validate.h"
 
 #include <arpa/inet.h>

@@ -1,17 +1,17 @@
-/* 05-bridge-dhcp/dhcp.h - stage 05's DHCP client (05-bridge-dhcp/dhcp.c): the four
+/* 05-bridge-dhcp/dhcp-client.h - stage 05's DHCP client (dhcp-client.c): the four
  * messages, DISCOVER, OFFER, REQUEST, ACK, on one interface.
  *
- * The wire format and the reply checks it uses are in common/dhcp.h.  Applying the
+ * The wire format and the reply checks it uses are in common/dhcpreply.h.  Applying the
  * lease (address, default route) is the caller's job, over netlink.  Nothing here
  * prints an error or exits: each function returns 0 (or a length) or -errno; the
  * exchange narrates each message it sends or receives (narrate.h).
  */
-#ifndef NSLAB_STAGE05_DHCP_H
-#define NSLAB_STAGE05_DHCP_H
+#ifndef NSLAB_DHCP_CLIENT_H
+#define NSLAB_DHCP_CLIENT_H
 
 #include <stdint.h>
 
-#include "../common/dhcp.h"
+#include "../common/dhcpreply.h"
 
 /* Default overall bound of dhcp_acquire(), and its retransmission backoff: the
  * first retransmission after 250 ms, doubling up to 1 s (a lab LAN answers in
