@@ -13,6 +13,7 @@
 #include "../common/dnsmasq.h"
 #include "../common/labstage.h"
 #include "../common/nl.h"
+#include "dhcp-client.h"
 
 /* ip netns exec LAN dnsmasq ...: fork, setns() into the LAN's network namespace,
  * execvp().  Returns once dnsmasq runs; the caller goes on building the lab while it
@@ -25,8 +26,9 @@ int lan_dnsmasq_ready(struct labstage *st, const struct dnsmasq_conf *conf);
 
 /* ip netns exec NS dhclient IFNAME with our own client (dhcp-client.c): the exchange after
  * setns() into ns, then the lease applied over nl as dhclient-script would with ip:
- * the address (stage 04's RTM_NEWADDR) and the default route (RTM_NEWROUTE). */
-int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,
+ * the address (stage 04's RTM_NEWADDR) and the default route (RTM_NEWROUTE), on the
+ * link ifc the caller looked up once. */
+int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const struct dhcp_iface *ifc,
                    bool rapid, const char *dir);
 
 #endif

@@ -124,6 +124,20 @@ int dhcp_parse_ip_udp(const void *pkt, size_t len, const uint8_t **payload, size
  * contiguous. */
 int dhcp_mask_to_prefix(struct in_addr mask);
 
+/* A tally of the packets a client could not use, by reason (the parsers' static
+ * strings, so compared as pointers): told once, at the end, not once a packet - a
+ * flood would drown the narration. */
+#define DHCP_IGNORED_REASONS 6
+struct dhcp_ignored {
+    long total;
+    const char *why[DHCP_IGNORED_REASONS];
+    long n[DHCP_IGNORED_REASONS];
+    long other; /* reasons past the table's room */
+};
+void dhcp_ignored_add(struct dhcp_ignored *ig, const char *why);
+/* "reason (n), reason (n)[, other reasons (n)]" into text. */
+void dhcp_ignored_text(const struct dhcp_ignored *ig, char *text, size_t size);
+
 /* "DHCPOFFER" for DHCPOFFER, "DHCP?" for an unknown type. */
 const char *dhcp_type_name(int type);
 
