@@ -32,12 +32,12 @@
  * What is new here is written out below, in cmd_up's order: br0's RTM_NEWLINK
  * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
  * each port) built with libmnl where they are sent.  Beside it, lan.c starts dnsmasq
- * inside the LAN by fork(), setns() and execvp(), and applies each lease after our
- * client's exchange (its address, and the default route as RTM_NEWROUTE); dhcp-client.c is
- * the exchange itself.  Met before: named namespaces, the veth pair, an address and
- * a link up (stage 04's own files, 04-netns-veth/ipnetns.c and rtnl.c, called from
- * here).  Plumbing: dnsmasq's command line, lease file and pid (common/dnsmasq.c),
- * the lease timer and the real clients (common/lanlab.c).
+ * inside the LAN by fork(), setns() and execvp(), and gets each lease (lan_lease): our
+ * client's exchange, dhcp-client.c, then its address and the default route as
+ * RTM_NEWROUTE.  Met before: named namespaces, the veth pair, an address and a link up
+ * (stage 04's own files, 04-netns-veth/ipnetns.c and rtnl.c, called from here).
+ * Plumbing: dnsmasq's command line, lease file and pid (common/dnsmasq.c), the lease
+ * timer and the real clients (common/lanlab.c).
  *
  * Read: bridge(8), ip-link(8) (type bridge, master), rtnetlink(7), setns(2),
  *       dnsmasq(8), dhclient(8), RFC 2131 (DHCP), RFC 2132 (its options).
@@ -45,7 +45,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -71,7 +70,6 @@
 #include "../common/nl.h"
 #include "../common/nlshow.h"
 #include "../common/validate.h"
-#include "dhcp-client.h"
 #include "lan.h"
 
 static const char usage[] =
@@ -291,43 +289,6 @@ static int bridge_ports(struct nl *host, struct nl *ns1)
     return 0;
 }
 
-/* dhclient IFNAME in NS: one lease by the chosen client (ours by default), timed
- * (lanlab_timer; --timing prints it), then found in dnsmasq's lease file, so that
- * whoever reads it once up has returned finds it. */
-static int lease(struct nl *nl, const char *ns, const char *ifname)
-{
-    struct lanlab_client real = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
-    struct dhcp_iface ifc = {.name = ifname};
-    struct lanlab_timer t;
-    struct nl_link l;
-    char ip[INET_ADDRSTRLEN];
-    int r;
-
-    /* ip link show IFNAME (RTM_GETLINK), once: its index and MAC go down the lease path. */
-    if (nl_link_get(nl, ifname, &l) < 0)
-        return labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", ifname);
-    ifc.index = l.index;
-    memcpy(ifc.mac, l.mac, 6);
-    if ((r = lanlab_timer_start(&st, ns, l.index, cfg.timing, &t)) < 0)
-        return r;
-    r = !strcmp(cfg.client, "ours") ? lan_lease_ours(&st, nl, ns, &ifc, cfg.rapid, cfg.dir)
-                                    : lanlab_lease_real(&st, ns, ifname, &real);
-    if (r < 0) {
-        lanlab_timer_cancel(&t);
-        return r;
-    }
-    if ((r = lanlab_timer_stop(&st, nl, ifname, &t)) < 0 ||
-        (r = lanlab_lease_listed(&st, cfg.dir, ifname, ifc.mac, t.addr.addr)) < 0)
-        return r;
-    long us = t.t1_us - t.t0_us;
-    inet_ntop(AF_INET, &t.addr.addr, ip, sizeof(ip));
-    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, t.addr.prefix,
-                 (double)us / 1000.0, cfg.client);
-    if (cfg.timing)
-        printf("lease %s %s/%d %ld us %s\n", ifname, ip, t.addr.prefix, us, cfg.client);
-    return 0;
-}
-
 /* up, as the article's steps: the LAN and its DHCP server, the lab host's bridge with
  * eth0 and veth0 as ports, then a lease for br0 and one for ns1's veth1. */
 static int cmd_up(void)
@@ -352,8 +313,10 @@ static int cmd_up(void)
         (r = bridge_mac(&host)) < 0 || (r = bridge_ports(&host, &ns1)) < 0)
         goto out;
     /* dhclient br0, then ip netns exec ns1 dhclient veth1, once dnsmasq listens. */
-    if ((r = lan_dnsmasq_ready(&st, &dconf)) < 0 || (r = lease(&host, cfg.host, cfg.br)) < 0 ||
-        (r = lease(&ns1, cfg.ns, cfg.veth1)) < 0)
+    const struct lanlab_client c = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
+    if ((r = lan_dnsmasq_ready(&st, &dconf)) < 0 ||
+        (r = lan_lease(&st, &host, cfg.host, cfg.br, &c, cfg.timing)) < 0 ||
+        (r = lan_lease(&st, &ns1, cfg.ns, cfg.veth1, &c, cfg.timing)) < 0)
         goto out;
 out:
     nl_close(&ns1);

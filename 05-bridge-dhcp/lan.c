@@ -1,6 +1,7 @@
 /* lan.c - stage 05's LAN at work: dnsmasq started inside the LAN namespace by fork(),
- * setns() and execvp(), and a lease from our client applied with RTM_NEWADDR and
- * RTM_NEWROUTE.  The exchange itself is dhcp-client.c; the bridge is bridge-dhcp.c.
+ * setns() and execvp(), and each lease: by the chosen client, ours applied with
+ * RTM_NEWADDR and RTM_NEWROUTE.  The exchange itself is dhcp-client.c; the bridge is
+ * bridge-dhcp.c.
  *
  * Read: setns(2), fork(2), execvp(3), dnsmasq(8), rtnetlink(7) (RTM_NEWROUTE),
  *       dhclient-script(8).
@@ -14,6 +15,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -21,6 +23,7 @@
 
 #include "../04-netns-veth/rtnl.h"
 #include "../common/lab.h"
+#include "../common/lanlab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
 #include "dhcp-client.h"
@@ -161,8 +164,8 @@ static int apply(struct labstage *st, struct nl *nl, const char *ns, const struc
  * its sockets are opened and the exchange runs in this thread after setns() into ns
  * (a socket stays in the namespace it was made in), then the lease is applied over
  * netlink, as dhclient-script would with ip, and only then are the sockets closed. */
-int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const struct dhcp_iface *ifc,
-                   bool rapid, const char *dir)
+static int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns,
+                          const struct dhcp_iface *ifc, bool rapid, const char *dir)
 {
     struct dhcp_sockets s = {-1, -1};
     struct dhcp_lease l;
@@ -184,4 +187,41 @@ int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const str
     /* Closing may wait for the kernel (dhcp_close): after the address, not before. */
     dhcp_close(&s);
     return r;
+}
+
+/* dhclient IFNAME in NS: one lease by the chosen client (ours by default), timed
+ * (lanlab_timer; --timing prints it), then found in dnsmasq's lease file, so that
+ * whoever reads it once up has returned finds it. */
+int lan_lease(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,
+              const struct lanlab_client *c, bool timing)
+{
+    struct dhcp_iface ifc = {.name = ifname};
+    struct lanlab_timer t;
+    struct nl_link l;
+    char ip[INET_ADDRSTRLEN];
+    int r;
+
+    /* ip link show IFNAME (RTM_GETLINK), once: its index and MAC go down the lease path. */
+    if (nl_link_get(nl, ifname, &l) < 0)
+        return labstage_fail(st, -ENODEV, NULL, "ip link show", "%s", ifname);
+    ifc.index = l.index;
+    memcpy(ifc.mac, l.mac, 6);
+    if ((r = lanlab_timer_start(st, ns, l.index, timing, &t)) < 0)
+        return r;
+    r = !strcmp(c->name, "ours") ? lan_lease_ours(st, nl, ns, &ifc, c->rapid, c->dir)
+                                 : lanlab_lease_real(st, ns, ifname, c);
+    if (r < 0) {
+        lanlab_timer_cancel(&t);
+        return r;
+    }
+    if ((r = lanlab_timer_stop(st, nl, ifname, &t)) < 0 ||
+        (r = lanlab_lease_listed(st, c->dir, ifname, ifc.mac, t.addr.addr)) < 0)
+        return r;
+    long us = t.t1_us - t.t0_us;
+    inet_ntop(AF_INET, &t.addr.addr, ip, sizeof(ip));
+    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, t.addr.prefix,
+                 (double)us / 1000.0, c->name);
+    if (timing)
+        printf("lease %s %s/%d %ld us %s\n", ifname, ip, t.addr.prefix, us, c->name);
+    return 0;
 }
