@@ -22,7 +22,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 BUILD := build
 
 # Every stage directory NN-name/ holds one program, NN-name/name.c.  A stage whose
-# lesson is big keeps part of it in further files beside it (05-bridge-dhcp/dhcp.c):
+# lesson is big keeps part of it in further files beside it (05-bridge-dhcp/dhcp-client.c):
 # those go into liblessons.a, which every stage program, the unit tests and the fuzz
 # targets link, so a later stage reuses an earlier stage's lesson from its own file.
 STAGE_DIRS    := $(sort $(patsubst %/,%,$(dir $(wildcard [0-9][0-9]-*/*.c))))

@@ -32,12 +32,12 @@
  * What is new here is written out below, in cmd_up's order: br0's RTM_NEWLINK
  * messages (IFLA_LINKINFO { IFLA_INFO_KIND "bridge" }, IFLA_ADDRESS, IFLA_MASTER for
  * each port) built with libmnl where they are sent.  Beside it, lan.c starts dnsmasq
- * inside the LAN by fork(), setns() and execvp(), and applies each lease after our
- * client's exchange (its address, and the default route as RTM_NEWROUTE); dhcp.c is
- * the exchange itself.  Met before: named namespaces, the veth pair, an address and
- * a link up (stage 04's own files, 04-netns-veth/ipnetns.c and rtnl.c, called from
- * here).  Plumbing: dnsmasq's command line, lease file and pid (common/dnsmasq.c),
- * the lease timer and the real clients (common/lanlab.c).
+ * inside the LAN by fork(), setns() and execvp(), and gets each lease (lan_lease): our
+ * client's exchange, dhcp-client.c, then its address and the default route as
+ * RTM_NEWROUTE.  Met before: named namespaces, the veth pair, an address and a link up
+ * (stage 04's own files, 04-netns-veth/ipnetns.c and rtnl.c, called from here).
+ * Plumbing: dnsmasq's command line, lease file and pid (common/dnsmasq.c), the lease
+ * timer and the real clients (common/lanlab.c).
  *
  * Read: bridge(8), ip-link(8) (type bridge, master), rtnetlink(7), setns(2),
  *       dnsmasq(8), dhclient(8), RFC 2131 (DHCP), RFC 2132 (its options).
@@ -45,7 +45,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -71,7 +70,6 @@
 #include "../common/nl.h"
 #include "../common/nlshow.h"
 #include "../common/validate.h"
-#include "dhcp.h"
 #include "lan.h"
 
 static const char usage[] =
@@ -90,7 +88,7 @@ static const char usage[] =
     "  shell         (with -U) a bash in the lab's world: ip netns list, ip -n ns1 ...\n"
     "  (none)        the demo: up, show, ns1 pings the router and br0, down\n"
     "\n"
-    "  --dhcp-client C   ours (the default: common/dhcp.c, narrated), dhclient or udhcpc\n"
+    "  --dhcp-client C   ours (the default: dhcp-client.c, narrated), dhclient or udhcpc\n"
     "                    (the real clients, each in a mount namespace of its own whose /etc\n"
     "                    is an overlay: the machine's /etc/resolv.conf is never written)\n"
     "  --dns             dnsmasq offers the router as DNS server (off by default)\n"
@@ -157,40 +155,6 @@ static struct dnsmasq_conf dnsmasq_conf(void)
     };
 }
 
-/* One lease for ifname in ns, by the chosen client (ours by default), timed the same
- * way for every client: from just before it starts to the kernel's notice of the
- * address (lanlab_watch). */
-static int lease(struct nl *nl, const char *ns, const char *ifname)
-{
-    struct lanlab_client c = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
-    struct lanlab_watch w;
-    struct nl_link l;
-    char ip[INET_ADDRSTRLEN];
-    int r;
-
-    if ((r = lanlab_watch_start(&st, ns, ifname, &w)) < 0)
-        return r;
-    r = !strcmp(cfg.client, "ours") ? lan_lease_ours(&st, nl, ns, ifname, cfg.rapid, cfg.dir)
-                                    : lanlab_lease_real(&st, ns, ifname, &c);
-    if (r < 0) {
-        lanlab_watch_cancel(&w);
-        return r;
-    }
-    if ((r = lanlab_watch_end(&st, &w, ifname)) < 0)
-        return r;
-    long us = w.t1_us - w.t0_us;
-    if (nl_link_get(nl, ifname, &l) < 0)
-        return labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", ifname);
-    if ((r = lanlab_lease_listed(&st, cfg.dir, ifname, l.mac, w.addr.addr)) < 0)
-        return r;
-    inet_ntop(AF_INET, &w.addr.addr, ip, sizeof(ip));
-    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, w.addr.prefix,
-                 (double)us / 1000.0, cfg.client);
-    if (cfg.timing)
-        printf("lease %s %s/%d %ld us %s\n", ifname, ip, w.addr.prefix, us, cfg.client);
-    return 0;
-}
-
 /* The RTM_NEWLINK header every link request here starts with: the link is named
  * (IFLA_IFNAME), not numbered, so ifi_index stays 0 and the kernel looks it up. */
 static struct nlmsghdr *newlink(char *buf, const char *name, uint16_t flags)
@@ -205,143 +169,154 @@ static struct nlmsghdr *newlink(char *buf, const char *name, uint16_t flags)
     return nlh;
 }
 
-/* The article's host: br0 bridges eth0 (the cable to the LAN) and veth0 (ns1's). */
-static int cmd_up(void)
+/* The lab's own directory, for dnsmasq's and the clients' files. */
+static int make_dir(void)
 {
-    char buf[NL_BUFSIZE], shell[200], op[160];
-    struct nl host = {0}, lan = {0}, ns1 = {0};
-    struct nl_link eth0, br;
-    struct nlmsghdr *nlh;
-    int fd, r;
-
-    /* Refuse before changing anything when a name is someone else's. */
-    const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
-    if ((r = ipnetns_check_free(&st, names, 3)) < 0)
-        return r;
-
-    /* The lab's own directory, for dnsmasq's and the clients' files. */
+    char shell[200];
+    int r;
     if ((r = labstage_record(&st, LAB_DIR, cfg.host, NULL)) < 0)
-        goto out;
+        return r;
     snprintf(shell, sizeof(shell), "mkdir %s", cfg.dir);
     narrate_op(shell, "mkdir(%s): pid, lease and log files stay in the lab", cfg.dir);
-    if (mkdir(cfg.dir, 0755) < 0) {
-        r = labstage_fail(&st, -errno, NULL, shell, NULL);
-        goto out;
-    }
+    return mkdir(cfg.dir, 0755) < 0 ? labstage_fail(&st, -errno, NULL, shell, NULL) : 0;
+}
 
-    if ((r = ipnetns_add(&st, cfg.host)) < 0 || (r = ipnetns_add(&st, cfg.lan)) < 0 ||
-        (r = ipnetns_rtnl(&st, cfg.lan, &lan)) < 0 || (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0)
-        goto out;
-
-    /* brctl addbr br0: a link of kind "bridge", IFLA_LINKINFO { IFLA_INFO_KIND }, no
-     * IFLA_INFO_DATA (the defaults: STP off).  NLM_F_EXCL: fail rather than reuse.
-     * Made first, it also takes index 2 in the lab host, so eth0, made next, gets 3
-     * while its peer lan0 gets 2 in the LAN: a veth whose peer has its own index looks
-     * to the kernel like a plain device, whose carrier change the link watch may put
-     * off for up to a second - and a bridge port forwards only once its carrier is
-     * seen. */
-    if ((r = rtnl_link_up(&st, &host, buf, cfg.host, "lo", true)) < 0 ||
+/* brctl addbr br0: a link of kind "bridge", IFLA_LINKINFO { IFLA_INFO_KIND }, no
+ * IFLA_INFO_DATA (the defaults: STP off).  NLM_F_EXCL: fail rather than reuse.
+ * Made first, it also takes index 2 in the lab host, so eth0, made next, gets 3
+ * while its peer lan0 gets 2 in the LAN: a veth whose peer has its own index looks
+ * to the kernel like a plain device, whose carrier change the link watch may put
+ * off for up to a second - and a bridge port forwards only once its carrier is
+ * seen. */
+static int add_bridge(struct nl *host)
+{
+    char buf[NL_BUFSIZE], shell[200], op[160];
+    int r;
+    if ((r = rtnl_link_up(&st, host, buf, cfg.host, "lo", true)) < 0 ||
         (r = labstage_record(&st, LAB_LINK, cfg.br, cfg.host)) < 0)
-        goto out;
-    nlh = newlink(buf, cfg.br, NLM_F_CREATE | NLM_F_EXCL);
+        return r;
+    struct nlmsghdr *nlh = newlink(buf, cfg.br, NLM_F_CREATE | NLM_F_EXCL);
     struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(nlh, linkinfo);
     snprintf(shell, sizeof(shell), "ip -n %s link add %s type bridge", cfg.host, cfg.br);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s type bridge", cfg.br);
-    if ((r = rtnl_talk(&st, &host, nlh, shell, op)) < 0)
-        goto out;
+    return rtnl_talk(&st, host, nlh, shell, op);
+}
 
-    /* The LAN: the router's interface, its cable's other end born in the lab host as
-     * eth0 (the article's physical card; stage 04 taught the veth pair), and a DHCP
-     * server. */
-    if ((r = rtnl_link_up(&st, &lan, buf, cfg.lan, "lo", true)) < 0 ||
+/* The LAN: the router's interface, its cable's other end born in the lab host as eth0
+ * (the article's physical card; stage 04 taught the veth pair), and a DHCP server,
+ * which starts while we build the lab host: it must be ready before the first
+ * DISCOVER, not before. */
+static int build_lan(struct nl *lan, const struct dnsmasq_conf *dconf)
+{
+    char buf[NL_BUFSIZE];
+    int fd, r;
+    if ((r = rtnl_link_up(&st, lan, buf, cfg.lan, "lo", true)) < 0 ||
         (r = labstage_record(&st, LAB_LINK, cfg.lanif, cfg.lan)) < 0)
-        goto out;
-    if ((fd = netns_open(cfg.host)) < 0) {
-        r = labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host);
-        goto out;
-    }
-    r = rtnl_veth_add(&st, &lan, buf, cfg.lan, cfg.lanif, cfg.eth0, cfg.host, fd);
+        return r;
+    if ((fd = netns_open(cfg.host)) < 0)
+        return labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.host);
+    r = rtnl_veth_add(&st, lan, buf, cfg.lan, cfg.lanif, cfg.eth0, cfg.host, fd);
     close(fd);
-    if (r < 0 || (r = rtnl_addr4_add(&st, &lan, buf, cfg.lan, cfg.lanif, 0, &cfg.router)) < 0 ||
-        (r = rtnl_link_up(&st, &lan, buf, cfg.lan, cfg.lanif, true)) < 0)
-        goto out;
-    /* dnsmasq starts while we build the lab host; it must be ready before the first
-     * DISCOVER, not before. */
-    struct dnsmasq_conf dconf = dnsmasq_conf();
-    if ((r = lan_dnsmasq_start(&st, cfg.lan, &dconf)) < 0)
-        goto out;
+    if (r < 0 || (r = rtnl_addr4_add(&st, lan, buf, cfg.lan, cfg.lanif, 0, &cfg.router)) < 0 ||
+        (r = rtnl_link_up(&st, lan, buf, cfg.lan, cfg.lanif, true)) < 0)
+        return r;
+    return lan_dnsmasq_start(&st, cfg.lan, dconf);
+}
 
-    /* ns1, the article's namespace, behind the bridge. */
-    if ((r = ipnetns_add(&st, cfg.ns)) < 0 || (r = ipnetns_rtnl(&st, cfg.ns, &ns1)) < 0)
-        goto out;
-
-    /* br0 gets eth0's MAC (as the article saw), IFLA_ADDRESS.  A bridge takes the
-     * lowest MAC of its ports unless given one: fixed to eth0's, br0 keeps one
-     * identity (and one lease) whatever ports come and go. */
-    if (nl_link_get(&host, cfg.eth0, &eth0) < 0) {
-        r = labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0);
-        goto out;
-    }
-    char mac[18];
+/* br0 gets eth0's MAC (as the article saw), IFLA_ADDRESS.  A bridge takes the lowest
+ * MAC of its ports unless given one: fixed to eth0's, br0 keeps one identity (and one
+ * lease) whatever ports come and go. */
+static int bridge_mac(struct nl *host)
+{
+    char buf[NL_BUFSIZE], shell[200], op[160], mac[18];
+    struct nl_link eth0;
+    if (nl_link_get(host, cfg.eth0, &eth0) < 0)
+        return labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.eth0);
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", eth0.mac[0], eth0.mac[1],
              eth0.mac[2], eth0.mac[3], eth0.mac[4], eth0.mac[5]);
-    nlh = newlink(buf, cfg.br, 0);
+    struct nlmsghdr *nlh = newlink(buf, cfg.br, 0);
     mnl_attr_put(nlh, IFLA_ADDRESS, 6, eth0.mac);
     snprintf(shell, sizeof(shell), "ip -n %s link set %s address %s", cfg.host, cfg.br, mac);
     snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_ADDRESS %s (%s's)", cfg.br, mac, cfg.eth0);
-    if ((r = rtnl_talk(&st, &host, nlh, shell, op)) < 0)
-        goto out;
+    return rtnl_talk(&st, host, nlh, shell, op);
+}
 
-    /* veth0 beside it, its peer veth1 born in ns1 (stage 04's pair). */
+/* br0's ports: veth0 made beside it, its peer veth1 born in ns1 (stage 04's pair),
+ * then brctl addif br0 eth0 and veth0, every link up, and the wait until both ports
+ * forward. */
+static int bridge_ports(struct nl *host, struct nl *ns1)
+{
+    char buf[NL_BUFSIZE], shell[200], op[160];
+    const char *const ports[] = {cfg.eth0, cfg.veth0};
+    struct nl_link br;
+    int fd, r;
     if ((r = labstage_record(&st, LAB_LINK, cfg.veth0, cfg.host)) < 0)
-        goto out;
-    if ((fd = netns_open(cfg.ns)) < 0) {
-        r = labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns);
-        goto out;
-    }
-    r = rtnl_veth_add(&st, &host, buf, cfg.host, cfg.veth0, cfg.veth1, cfg.ns, fd);
+        return r;
+    if ((fd = netns_open(cfg.ns)) < 0)
+        return labstage_fail(&st, fd, NULL, "open " NETNS_RUN_DIR, "%s", cfg.ns);
+    r = rtnl_veth_add(&st, host, buf, cfg.host, cfg.veth0, cfg.veth1, cfg.ns, fd);
     close(fd);
     if (r < 0)
-        goto out;
-
-    /* brctl addif br0 eth0, then veth0: a port names its bridge by index,
-     * IFLA_MASTER, so ask br0's first (RTM_GETLINK). */
-    if (nl_link_get(&host, cfg.br, &br) < 0) {
-        r = labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br);
-        goto out;
-    }
-    const char *const ports[] = {cfg.eth0, cfg.veth0};
+        return r;
+    /* A port names its bridge by index, IFLA_MASTER, so ask br0's first (RTM_GETLINK). */
+    if (nl_link_get(host, cfg.br, &br) < 0)
+        return labstage_fail(&st, -ENODEV, NULL, "ip link show", "%s", cfg.br);
     for (int i = 0; i < 2; i++) {
-        nlh = newlink(buf, ports[i], 0);
+        struct nlmsghdr *nlh = newlink(buf, ports[i], 0);
         mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)br.index);
         snprintf(shell, sizeof(shell), "ip -n %s link set %s master %s", cfg.host, ports[i],
                  cfg.br);
         snprintf(op, sizeof(op), "RTM_NEWLINK %s IFLA_MASTER %d (%s)", ports[i], br.index, cfg.br);
-        if ((r = rtnl_talk(&st, &host, nlh, shell, op)) < 0)
-            goto out;
+        if ((r = rtnl_talk(&st, host, nlh, shell, op)) < 0)
+            return r;
     }
     narrate_note("%s and %s hold no address (the article's ifconfig %s 0.0.0.0): a port hands "
                  "its frames to the bridge, and the host's address goes on %s",
                  cfg.eth0, cfg.veth0, cfg.eth0, cfg.br);
-    if ((r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.br, true)) < 0 ||
-        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.eth0, true)) < 0 ||
-        (r = rtnl_link_up(&st, &host, buf, cfg.host, cfg.veth0, true)) < 0 ||
-        (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, "lo", true)) < 0 ||
-        (r = rtnl_link_up(&st, &ns1, buf, cfg.ns, cfg.veth1, true)) < 0)
-        goto out;
+    if ((r = rtnl_link_up(&st, host, buf, cfg.host, cfg.br, true)) < 0 ||
+        (r = rtnl_link_up(&st, host, buf, cfg.host, cfg.eth0, true)) < 0 ||
+        (r = rtnl_link_up(&st, host, buf, cfg.host, cfg.veth0, true)) < 0 ||
+        (r = rtnl_link_up(&st, ns1, buf, cfg.ns, "lo", true)) < 0 ||
+        (r = rtnl_link_up(&st, ns1, buf, cfg.ns, cfg.veth1, true)) < 0)
+        return r;
     /* A port forwards only once the kernel has seen its carrier: a DISCOVER sent
      * before would be lost, and the client would wait for its first retransmission. */
-    if ((r = nl_bridge_wait_forwarding(&host, cfg.br, ports, 2, 1000)) < 0) {
-        r = labstage_fail(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
-                          cfg.veth0);
-        goto out;
-    }
+    if ((r = nl_bridge_wait_forwarding(host, cfg.br, ports, 2, 1000)) < 0)
+        return labstage_fail(&st, r, NULL, "bridge link", "%s and %s never forwarded", cfg.eth0,
+                             cfg.veth0);
+    return 0;
+}
 
+/* up, as the article's steps: the LAN and its DHCP server, the lab host's bridge with
+ * eth0 and veth0 as ports, then a lease for br0 and one for ns1's veth1. */
+static int cmd_up(void)
+{
+    struct nl host = {0}, lan = {0}, ns1 = {0};
+    const struct dnsmasq_conf dconf = dnsmasq_conf();
+    int r;
+
+    /* Refuse before changing anything when a name is someone else's. */
+    const char *const names[] = {cfg.host, cfg.lan, cfg.ns};
+    if ((r = ipnetns_check_free(&st, names, 3)) < 0)
+        return r;
+    /* The lab host and the LAN, each with a netlink socket inside (stage 04); br0
+     * first, then the LAN, whose dnsmasq loads while the rest is built. */
+    if ((r = make_dir()) < 0 || (r = ipnetns_add(&st, cfg.host)) < 0 ||
+        (r = ipnetns_add(&st, cfg.lan)) < 0 || (r = ipnetns_rtnl(&st, cfg.lan, &lan)) < 0 ||
+        (r = ipnetns_rtnl(&st, cfg.host, &host)) < 0 || (r = add_bridge(&host)) < 0 ||
+        (r = build_lan(&lan, &dconf)) < 0)
+        goto out;
+    /* ns1, the article's namespace, behind the bridge. */
+    if ((r = ipnetns_add(&st, cfg.ns)) < 0 || (r = ipnetns_rtnl(&st, cfg.ns, &ns1)) < 0 ||
+        (r = bridge_mac(&host)) < 0 || (r = bridge_ports(&host, &ns1)) < 0)
+        goto out;
     /* dhclient br0, then ip netns exec ns1 dhclient veth1, once dnsmasq listens. */
-    if ((r = lan_dnsmasq_ready(&st, &dconf)) < 0 || (r = lease(&host, cfg.host, cfg.br)) < 0 ||
-        (r = lease(&ns1, cfg.ns, cfg.veth1)) < 0)
+    const struct lanlab_client c = {.name = cfg.client, .dir = cfg.dir, .rapid = cfg.rapid};
+    if ((r = lan_dnsmasq_ready(&st, &dconf)) < 0 ||
+        (r = lan_lease(&st, &host, cfg.host, cfg.br, &c, cfg.timing)) < 0 ||
+        (r = lan_lease(&st, &ns1, cfg.ns, cfg.veth1, &c, cfg.timing)) < 0)
         goto out;
 out:
     nl_close(&ns1);
@@ -382,7 +357,7 @@ static struct labrun_view view(void)
 /* The picture, then the listings: each namespace opened once, its socket serving both. */
 static int show(void)
 {
-    char path[200], text[4096], shell[160];
+    char shell[160];
     struct dnsmasq_lease leases[16];
     struct labrun_view v = view();
     int r;
@@ -398,14 +373,8 @@ static int show(void)
     }
     if ((r = labrun_show_ns(&st, &v, V_LAN)) < 0 || (r = labrun_show_ns(&st, &v, V_NS)) < 0)
         goto out;
-    snprintf(path, sizeof(path), "%s/dnsmasq.leases", cfg.dir);
-    printf("leases (%s):\n", path);
-    FILE *f = fopen(path, "re");
-    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[n] = '\0';
-    int k = dnsmasq_parse_leases(text, leases, 16);
+    printf("leases (%s/dnsmasq.leases):\n", cfg.dir);
+    int k = dnsmasq_read_leases(cfg.dir, leases, 16);
     for (int i = 0; i < k && i < 16; i++)
         printf("  %s %s %s\n", leases[i].ip, leases[i].mac, leases[i].hostname);
     fflush(stdout);

@@ -1,6 +1,7 @@
 /* lan.c - stage 05's LAN at work: dnsmasq started inside the LAN namespace by fork(),
- * setns() and execvp(), and a lease from our client applied with RTM_NEWADDR and
- * RTM_NEWROUTE.  The exchange itself is dhcp.c; the bridge is bridge-dhcp.c.
+ * setns() and execvp(), and each lease: by the chosen client, ours applied with
+ * RTM_NEWADDR and RTM_NEWROUTE.  The exchange itself is dhcp-client.c; the bridge is
+ * bridge-dhcp.c.
  *
  * Read: setns(2), fork(2), execvp(3), dnsmasq(8), rtnetlink(7) (RTM_NEWROUTE),
  *       dhclient-script(8).
@@ -14,6 +15,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -21,9 +23,10 @@
 
 #include "../04-netns-veth/rtnl.h"
 #include "../common/lab.h"
+#include "../common/lanlab.h"
 #include "../common/narrate.h"
 #include "../common/netns.h"
-#include "dhcp.h"
+#include "dhcp-client.h"
 
 /* ip netns exec LAN dnsmasq ...: the DHCP server starts inside the LAN, and the
  * caller goes on building the lab while it loads and binds (lan_dnsmasq_ready waits). */
@@ -121,37 +124,21 @@ int lan_dnsmasq_ready(struct labstage *st, const struct dnsmasq_conf *conf)
     return 0;
 }
 
-/* ip netns exec NS dhclient IFNAME, with our own client (05-bridge-dhcp/dhcp.c): the
- * exchange runs in this thread after setns() into ns, then the lease is applied over
- * netlink, as dhclient-script would with ip. */
-int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,
-                   bool rapid, const char *dir)
+/* The lease applied as dhclient-script does with ip: the address (stage 04's
+ * RTM_NEWADDR), then the default route through the router the server named.  Both name
+ * the link by the index the caller looked up. */
+static int apply(struct labstage *st, struct nl *nl, const char *ns, const struct dhcp_iface *ifc,
+                 const struct dhcp_lease *l)
 {
-    struct dhcp_lease l;
-    char shell[128], buf[NL_BUFSIZE];
-    int back, r;
+    char shell[128], buf[NL_BUFSIZE], gw[INET_ADDRSTRLEN], op[128];
+    struct cidr4 a = {.addr = l->ack.yiaddr, .prefix = l->ack.prefix};
+    int r;
 
-    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifname);
-    if ((r = netns_enter(ns, &back)) < 0)
-        return labstage_fail(st, r, NULL, shell, NULL);
-    r = dhcp_acquire_flags(ifname, NULL, 0, rapid ? DHCP_RAPID_COMMIT : 0, &l);
-    int rl = netns_leave(back);
-    if (r == -ETIMEDOUT)
-        return labstage_fail(st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log", dir);
-    if (r < 0 || rl < 0)
-        return labstage_fail(st, r < 0 ? r : rl, NULL, shell, NULL);
-    /* The lease applied as dhclient-script does with ip: the address (stage 04's
-     * RTM_NEWADDR), then the default route through the router the server named. */
-    struct cidr4 a = {.addr = l.addr, .prefix = l.prefix};
-    struct nl_link link;
-    if ((r = rtnl_addr4_add(st, nl, buf, ns, ifname, 0, &a)) < 0 || !l.router.s_addr)
+    if ((r = rtnl_addr4_add(st, nl, buf, ns, ifc->name, ifc->index, &a)) < 0 ||
+        !l->ack.router.s_addr)
         return r;
-    char gw[INET_ADDRSTRLEN], op[128];
-    inet_ntop(AF_INET, &l.router, gw, sizeof(gw));
-    snprintf(shell, sizeof(shell), "ip -n %s route add default via %s dev %s", ns, gw, ifname);
-    /* A route names its link by index (RTA_OIF): ask for it first (RTM_GETLINK). */
-    if ((r = nl_link_get(nl, ifname, &link)) < 0)
-        return labstage_fail(st, r, nl, shell, NULL);
+    inet_ntop(AF_INET, &l->ack.router, gw, sizeof(gw));
+    snprintf(shell, sizeof(shell), "ip -n %s route add default via %s dev %s", ns, gw, ifc->name);
     /* RTM_NEWROUTE { rtmsg: AF_INET, dst_len 0 (the default route), main table, proto
      * boot and scope universe as `ip route add` chooses for a route via a gateway;
      * RTA_GATEWAY, RTA_OIF }.  NLM_F_EXCL: fail rather than replace a route there. */
@@ -166,9 +153,75 @@ int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const cha
     rtm->rtm_protocol = RTPROT_BOOT;
     rtm->rtm_type = RTN_UNICAST;
     rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-    mnl_attr_put(nlh, RTA_GATEWAY, sizeof(l.router), &l.router);
-    mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)link.index);
+    mnl_attr_put(nlh, RTA_GATEWAY, sizeof(l->ack.router), &l->ack.router);
+    mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifc->index);
     snprintf(op, sizeof(op), "RTM_NEWROUTE 0.0.0.0/0 RTA_GATEWAY %s RTA_OIF %d (%s)", gw,
-             link.index, ifname);
+             ifc->index, ifc->name);
     return rtnl_talk(st, nl, nlh, shell, op);
+}
+
+/* ip netns exec NS dhclient IFNAME, with our own client (05-bridge-dhcp/dhcp-client.c):
+ * its sockets are opened and the exchange runs in this thread after setns() into ns
+ * (a socket stays in the namespace it was made in), then the lease is applied over
+ * netlink, as dhclient-script would with ip, and only then are the sockets closed. */
+static int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns,
+                          const struct dhcp_iface *ifc, bool rapid, const char *dir)
+{
+    struct dhcp_sockets s = {-1, -1};
+    struct dhcp_lease l;
+    char shell[128];
+    int back, r;
+
+    snprintf(shell, sizeof(shell), "ip netns exec %s dhclient %s", ns, ifc->name);
+    if ((r = netns_enter(ns, &back)) < 0)
+        return labstage_fail(st, r, NULL, shell, NULL);
+    if ((r = dhcp_open(ifc, &s)) == 0)
+        r = dhcp_exchange(&s, ifc, NULL, 0, rapid ? DHCP_RAPID_COMMIT : 0, &l);
+    int rl = netns_leave(back);
+    if (r == -ETIMEDOUT)
+        r = labstage_fail(st, r, NULL, shell, "no answer from dnsmasq: see %s/dnsmasq.log", dir);
+    else if (r < 0 || rl < 0)
+        r = labstage_fail(st, r < 0 ? r : rl, NULL, shell, NULL);
+    else
+        r = apply(st, nl, ns, ifc, &l);
+    /* Closing may wait for the kernel (dhcp_close): after the address, not before. */
+    dhcp_close(&s);
+    return r;
+}
+
+/* dhclient IFNAME in NS: one lease by the chosen client (ours by default), timed
+ * (lanlab_timer; --timing prints it), then found in dnsmasq's lease file, so that
+ * whoever reads it once up has returned finds it. */
+int lan_lease(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,
+              const struct lanlab_client *c, bool timing)
+{
+    struct dhcp_iface ifc = {.name = ifname};
+    struct lanlab_timer t;
+    struct nl_link l;
+    char ip[INET_ADDRSTRLEN];
+    int r;
+
+    /* ip link show IFNAME (RTM_GETLINK), once: its index and MAC go down the lease path. */
+    if (nl_link_get(nl, ifname, &l) < 0)
+        return labstage_fail(st, -ENODEV, NULL, "ip link show", "%s", ifname);
+    ifc.index = l.index;
+    memcpy(ifc.mac, l.mac, 6);
+    if ((r = lanlab_timer_start(st, ns, l.index, timing, &t)) < 0)
+        return r;
+    r = !strcmp(c->name, "ours") ? lan_lease_ours(st, nl, ns, &ifc, c->rapid, c->dir)
+                                 : lanlab_lease_real(st, ns, ifname, c);
+    if (r < 0) {
+        lanlab_timer_cancel(&t);
+        return r;
+    }
+    if ((r = lanlab_timer_stop(st, nl, ifname, &t)) < 0 ||
+        (r = lanlab_lease_listed(st, c->dir, ifname, ifc.mac, t.addr.addr)) < 0)
+        return r;
+    long us = t.t1_us - t.t0_us;
+    inet_ntop(AF_INET, &t.addr.addr, ip, sizeof(ip));
+    narrate_note("%s has %s/%d, %.2f ms after the client (%s) started", ifname, ip, t.addr.prefix,
+                 (double)us / 1000.0, c->name);
+    if (timing)
+        printf("lease %s %s/%d %ld us %s\n", ifname, ip, t.addr.prefix, us, c->name);
+    return 0;
 }

@@ -1,5 +1,5 @@
 /* lan.h - stage 05's LAN at work: its DHCP server started inside the LAN namespace,
- * and a lease from our client applied to a link (lan.c).
+ * and each lease for a link, by the chosen client (lan.c).
  *
  * Each function narrates its kernel operations beside the shell command that does the
  * same, writes what it starts to the lab's state file first (so `down` stops it, even
@@ -12,6 +12,7 @@
 
 #include "../common/dnsmasq.h"
 #include "../common/labstage.h"
+#include "../common/lanlab.h"
 #include "../common/nl.h"
 
 /* ip netns exec LAN dnsmasq ...: fork, setns() into the LAN's network namespace,
@@ -23,10 +24,14 @@ int lan_dnsmasq_start(struct labstage *st, const char *lan, const struct dnsmasq
  * daemon's pid, from its pid file, with its start time. */
 int lan_dnsmasq_ready(struct labstage *st, const struct dnsmasq_conf *conf);
 
-/* ip netns exec NS dhclient IFNAME with our own client (dhcp.c): the exchange after
- * setns() into ns, then the lease applied over nl as dhclient-script would with ip:
- * the address (stage 04's RTM_NEWADDR) and the default route (RTM_NEWROUTE). */
-int lan_lease_ours(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,
-                   bool rapid, const char *dir);
+/* ip netns exec NS dhclient IFNAME: a lease by client c, ours by default (the
+ * exchange of dhcp-client.c after setns() into ns, then the lease applied over nl as
+ * dhclient-script would with ip: the address, stage 04's RTM_NEWADDR, and the default
+ * route, RTM_NEWROUTE), or a real one (lanlab_lease_real).  Timed (lanlab_timer: with
+ * timing, by the kernel's notice of the address, and printed on stdout), narrated as
+ * "IFNAME has A/N, T ms after the client (C) started", and found in dnsmasq's lease
+ * file before it returns. */
+int lan_lease(struct labstage *st, struct nl *nl, const char *ns, const char *ifname,
+              const struct lanlab_client *c, bool timing);
 
 #endif

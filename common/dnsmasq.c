@@ -188,6 +188,18 @@ int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t 
     return count == 0 && skipped > 0 ? -EINVAL : count;
 }
 
+int dnsmasq_read_leases(const char *dir, struct dnsmasq_lease *leases, size_t max)
+{
+    char path[300], text[8192];
+    snprintf(path, sizeof(path), "%s/dnsmasq.leases", dir);
+    FILE *f = fopen(path, "re");
+    size_t len = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[len] = '\0';
+    return dnsmasq_parse_leases(text, leases, max);
+}
+
 /* The pid in dir/dnsmasq.pid, unchecked: 0, -errno, or -ESRCH for no number. */
 static int read_pid(const char *dir, pid_t *pid)
 {

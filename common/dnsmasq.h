@@ -60,6 +60,10 @@ struct dnsmasq_lease {
  * -EINVAL when the text has lines and not one of them is a lease. */
 int dnsmasq_parse_leases(const char *text, struct dnsmasq_lease *leases, size_t max);
 
+/* Reads dir/dnsmasq.leases, the one place the lease file is read, and parses it as
+ * dnsmasq_parse_leases does: how many leases (0 when the file is not there yet). */
+int dnsmasq_read_leases(const char *dir, struct dnsmasq_lease *leases, size_t max);
+
 /* The pid in dir/dnsmasq.pid, if that process is still a live dnsmasq (proc_check:
  * its command name, and not a zombie; a recycled pid is never signalled).  0, -ENOENT
  * when there is no pid file, -ESRCH when the process is gone or is something else. */

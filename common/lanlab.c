@@ -37,64 +37,88 @@ static long mono_us(void)
 
 static void *watch_thread(void *arg)
 {
-    struct lanlab_watch *w = arg;
-    w->r = nl_wait_addr4(&w->nl, w->ifindex, WATCH_TIMEOUT_MS, &w->addr);
-    w->t1_us = mono_us();
+    struct lanlab_timer *t = arg;
+    t->r = nl_wait_addr4(&t->nl, t->ifindex, WATCH_TIMEOUT_MS, &t->addr);
+    t->t1_us = mono_us();
     return NULL;
 }
 
-int lanlab_watch_start(struct labstage *s, const char *ns, const char *ifname,
-                       struct lanlab_watch *w)
+/* ip monitor address, in ns, on a thread of its own. */
+static int watch_start(struct labstage *s, const char *ns, struct lanlab_timer *t)
 {
-    struct nl_link l;
     char shell[128];
     int back, r;
-    memset(w, 0, sizeof(*w));
     snprintf(shell, sizeof(shell), "ip -n %s monitor address", ns);
     if ((r = netns_enter(ns, &back)) < 0)
         return labstage_fail(s, r, NULL, shell, NULL);
-    r = nl_open(&w->nl);
+    r = nl_open(&t->nl);
     int rl = netns_leave(back);
     if (r < 0 || rl < 0) {
         if (r == 0)
-            nl_close(&w->nl);
+            nl_close(&t->nl);
         return labstage_fail(s, r < 0 ? r : rl, NULL, shell, NULL);
     }
-    if ((r = nl_link_get(&w->nl, ifname, &l)) < 0 || (r = nl_watch_addrs4(&w->nl)) < 0) {
-        nl_close(&w->nl);
+    if ((r = nl_watch_addrs4(&t->nl)) < 0) {
+        nl_close(&t->nl);
         return labstage_fail(s, r, NULL, shell, NULL);
     }
-    w->ifindex = l.index;
-    if ((r = pthread_create(&w->thread, NULL, watch_thread, w)) != 0) {
-        nl_close(&w->nl);
+    if ((r = pthread_create(&t->thread, NULL, watch_thread, t)) != 0) {
+        nl_close(&t->nl);
         return labstage_fail(s, -r, NULL, shell, NULL);
     }
-    w->running = true;
-    w->t0_us = mono_us();
+    t->running = true;
     return 0;
 }
 
-int lanlab_watch_end(struct labstage *s, struct lanlab_watch *w, const char *ifname)
+int lanlab_timer_start(struct labstage *s, const char *ns, int ifindex, bool watch,
+                       struct lanlab_timer *t)
 {
-    if (!w->running)
-        return labstage_fail(s, -EINVAL, NULL, "ip monitor address", "not started");
-    pthread_join(w->thread, NULL);
-    w->running = false;
-    nl_close(&w->nl);
-    if (w->r < 0)
+    int r;
+    memset(t, 0, sizeof(*t));
+    t->watch = watch;
+    t->ifindex = ifindex;
+    if (watch && (r = watch_start(s, ns, t)) < 0)
+        return r;
+    t->t0_us = mono_us();
+    return 0;
+}
+
+static void first_addr(const struct nl_addr4 *a, void *data)
+{
+    struct lanlab_timer *t = data;
+    if (a->index == t->ifindex && t->r != 0) {
+        t->addr = *a;
+        t->r = 0;
+    }
+}
+
+int lanlab_timer_stop(struct labstage *s, struct nl *nl, const char *ifname, struct lanlab_timer *t)
+{
+    if (t->running) {
+        pthread_join(t->thread, NULL);
+        t->running = false;
+        nl_close(&t->nl);
+    } else {
+        t->t1_us = mono_us();
+        t->r = -ENOENT;
+        int r = nl_dump_addrs4(nl, first_addr, t);
+        if (r < 0)
+            t->r = r;
+    }
+    if (t->r < 0)
         return labstage_fail(s, -ETIMEDOUT, NULL, "ip monitor address", "no address on %s", ifname);
     return 0;
 }
 
-void lanlab_watch_cancel(struct lanlab_watch *w)
+void lanlab_timer_cancel(struct lanlab_timer *t)
 {
-    if (!w->running)
+    if (!t->running)
         return;
     /* The thread waits in poll(), a cancellation point. */
-    pthread_cancel(w->thread);
-    pthread_join(w->thread, NULL);
-    w->running = false;
-    nl_close(&w->nl);
+    pthread_cancel(t->thread);
+    pthread_join(t->thread, NULL);
+    t->running = false;
+    nl_close(&t->nl);
 }
 
 bool lanlab_client_installed(const char *prog)
@@ -205,20 +229,14 @@ int lanlab_lease_real(struct labstage *s, const char *ns, const char *ifname,
 int lanlab_lease_listed(struct labstage *s, const char *dir, const char *ifname,
                         const unsigned char mac[6], struct in_addr addr)
 {
-    char path[300], text[8192], want_mac[18], want_ip[INET_ADDRSTRLEN];
+    char want_mac[18], want_ip[INET_ADDRSTRLEN];
     struct dnsmasq_lease leases[64];
 
-    snprintf(path, sizeof(path), "%s/dnsmasq.leases", dir);
     snprintf(want_mac, sizeof(want_mac), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
              mac[3], mac[4], mac[5]);
     inet_ntop(AF_INET, &addr, want_ip, sizeof(want_ip));
     for (int waited_us = 0; waited_us < 500 * 1000; waited_us += 200) {
-        FILE *f = fopen(path, "re");
-        size_t len = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
-        if (f)
-            fclose(f);
-        text[len] = '\0';
-        int n = dnsmasq_parse_leases(text, leases, 64);
+        int n = dnsmasq_read_leases(dir, leases, 64);
         for (int i = 0; i < n && i < 64; i++)
             if (!strcmp(leases[i].mac, want_mac) && !strcmp(leases[i].ip, want_ip))
                 return 0;

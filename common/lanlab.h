@@ -19,25 +19,30 @@
 #include "labstage.h"
 #include "nl.h"
 
-/* Times a DHCP client the same way whatever it is: from lanlab_watch_start (called
- * just before the client starts) to the kernel's notice that an IPv4 address was
- * added to ifname in ns (RTNLGRP_IPV4_IFADDR, read by a thread of its own).  Not
- * narrated: an instrument, not a step of the lab. */
-struct lanlab_watch {
-    struct nl nl;
+/* How long a lease took, the same way whatever the client: from lanlab_timer_start,
+ * called just before the client starts, to the address on link ifindex.  With watch
+ * (--timing) the end is the kernel's notice that the address was added
+ * (RTNLGRP_IPV4_IFADDR, read by a thread of its own, so that every client, ours or a
+ * program's, is measured alike: what make bench compares); without, it is the moment
+ * the client is done, and the address is then read back from the kernel (RTM_GETADDR).
+ * Not narrated: an instrument, not a step of the lab. */
+struct lanlab_timer {
+    bool watch;
     int ifindex, r;
     long t0_us, t1_us;
     struct nl_addr4 addr;
+    struct nl nl; /* the watch's */
     pthread_t thread;
     bool running;
 };
-int lanlab_watch_start(struct labstage *s, const char *ns, const char *ifname,
-                       struct lanlab_watch *w);
-/* Waits for the thread: 0 (w->addr is the address, w->t1_us - w->t0_us the time), or
- * -ETIMEDOUT ("no address on IFNAME"). */
-int lanlab_watch_end(struct labstage *s, struct lanlab_watch *w, const char *ifname);
-/* Stops the watch without waiting for an address (the client failed). */
-void lanlab_watch_cancel(struct lanlab_watch *w);
+int lanlab_timer_start(struct labstage *s, const char *ns, int ifindex, bool watch,
+                       struct lanlab_timer *t);
+/* The client is done: 0 with t->addr and the time t->t1_us - t->t0_us, or -ETIMEDOUT
+ * ("no address on IFNAME").  nl: a socket in the link's namespace. */
+int lanlab_timer_stop(struct labstage *s, struct nl *nl, const char *ifname,
+                      struct lanlab_timer *t);
+/* The client failed: stops the watch without waiting for an address. */
+void lanlab_timer_cancel(struct lanlab_timer *t);
 
 /* Which DHCP client, and where the real ones keep their files. */
 struct lanlab_client {

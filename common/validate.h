@@ -33,7 +33,7 @@ bool validate_u64(const char *s, uint64_t *v);
 /* Whether h (host byte order) can be a host's own unicast address: not in 0.0.0.0/8
  * or 127.0.0.0/8 (loopback), nor 224.0.0.0 and above (multicast, reserved, broadcast).
  * The one rule for an address typed on the command line and one a DHCP server names
- * itself by (common/dhcp.c), so that a lab the options build can get its lease. */
+ * itself by (common/dhcpreply.c), so that a lab the options build can get its lease. */
 bool validate_unicast_host(uint32_t h);
 
 /* Parses "A.B.C.D/N" (N from 0 to 32 in decimal, no leading zero; both parts

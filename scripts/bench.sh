@@ -101,7 +101,7 @@ bench "04 ... --article-steps vs ip" none \
 
 # 05: the time to the first lease on a freshly built lab, our client against dhclient,
 # alternated.  Both are timed the same way, by bridge-dhcp itself (--timing): from just
-# before the client starts (our dhcp_acquire() called in the process; dhclient forked
+# before the client starts (our dhcp_exchange() called in the process; dhclient forked
 # and exec'd in its own mount namespace) to the kernel's notice that br0 has an address
 # (RTNLGRP_IPV4_IFADDR).  dnsmasq runs with --no-ping for both.
 first_lease() { # NAME TARGET OPTS-OURS OPTS-THEIRS

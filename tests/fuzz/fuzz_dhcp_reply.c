@@ -4,7 +4,7 @@
  * the reply to the exchange it names itself (its own xid and chaddr, so the fuzzer
  * reaches the options at once), and once for another exchange, which must be turned
  * away as not ours (-ENOMSG) or malformed, never accepted.  An accepted reply must
- * hold what dhcp.h promises; a refused one must say why.  The same bytes also go
+ * hold what dhcpreply.h promises; a refused one must say why.  The same bytes also go
  * through dhcp_parse_ip_udp(), as a packet read from an AF_PACKET socket. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/dhcp.h"
+#include "../../common/dhcpreply.h"
 
 #define EXPECT(cond)                                                                               \
     do {                                                                                           \

@@ -14,7 +14,7 @@ Suite *suite_mounts(void);
 Suite *suite_args(void);
 Suite *suite_dnsmasq(void);
 Suite *suite_dhcp(void);
-/* test_dhcp_vs_dnsmasq.c: dhcp_acquire() against dnsmasq, added to the dhcp suite. */
+/* test_dhcp_vs_dnsmasq.c: the client against dnsmasq, added to the dhcp suite. */
 void dhcp_vs_dnsmasq_tcases(Suite *s);
 Suite *suite_validate(void);
 Suite *suite_rtnl(void);

@@ -1,4 +1,5 @@
-/* test_dhcp_vs_dnsmasq.c - dhcp_acquire() against a real dnsmasq, on a throwaway LAN.
+/* test_dhcp_vs_dnsmasq.c - the client (05-bridge-dhcp/dhcp-client.c) against a real dnsmasq, on a
+ * throwaway LAN.
  *
  * The LAN is two network namespaces made for this run and nothing else:
  *   nslab-dhs<pid>: dsrv 10.77.0.1/24, dnsmasq (DHCP only: --port=0 turns DNS off)
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -24,12 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../../05-bridge-dhcp/dhcp.h"
+#include "../../05-bridge-dhcp/dhcp-client.h"
 #include "../../common/narrate.h"
 #include "suites.h"
 
@@ -157,25 +160,52 @@ static bool lease_file_has(const char *needle)
     return false;
 }
 
+/* name, in the namespace we are in, looked up once as the stage does: index and MAC. */
+static struct dhcp_iface iface(const char *name)
+{
+    struct dhcp_iface ifc = {.name = name, .index = (int)if_nametoindex(name)};
+    struct ifreq ifr = {0};
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(fd, 0);
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    ck_assert_int_eq(ioctl(fd, SIOCGIFHWADDR, &ifr), 0);
+    memcpy(ifc.mac, ifr.ifr_hwaddr.sa_data, 6);
+    close(fd);
+    return ifc;
+}
+
+/* One lease as the stage gets it: the sockets, the exchange, the sockets closed. */
+static int acquire(const struct dhcp_iface *ifc, int timeout_ms, struct dhcp_lease *l)
+{
+    struct dhcp_sockets s;
+    int r = dhcp_open(ifc, &s);
+    if (r == 0)
+        r = dhcp_exchange(&s, ifc, NULL, timeout_ms, 0, l);
+    dhcp_close(&s);
+    return r;
+}
+
 START_TEST(lease_from_dnsmasq)
 {
     ck_assert_msg(lab_ok, "could not build the lab LAN (ip netns, veth, dnsmasq)");
     struct dhcp_lease l;
     listen_narration();
     int back = enter_client();
-    int r = dhcp_acquire("dcli", NULL, 3000, &l);
+    struct dhcp_iface dcli = iface("dcli");
+    int r = acquire(&dcli, 3000, &l);
     leave_client(back);
     const char *said = heard();
-    ck_assert_msg(r == 0, "dhcp_acquire: %s\n%s", strerror(-r), said);
+    ck_assert_msg(r == 0, "acquire: %s\n%s", strerror(-r), said);
 
-    uint32_t a = ntohl(l.addr.s_addr);
-    ck_assert_msg(a >= 0x0a4d0032 && a <= 0x0a4d0063, "%s not in the range", inet_ntoa(l.addr));
-    ck_assert_str_eq(inet_ntoa(l.mask), "255.255.255.0");
-    ck_assert_int_eq(l.prefix, 24);
-    ck_assert_str_eq(inet_ntoa(l.router), "10.77.0.1");
-    ck_assert_str_eq(inet_ntoa(l.server), "10.77.0.1");
-    ck_assert_uint_eq(l.lease_time, 120);
-    ck_assert_int_eq(l.n_dns, 0); /* --port=0: dnsmasq offers no DNS */
+    uint32_t a = ntohl(l.ack.yiaddr.s_addr);
+    ck_assert_msg(a >= 0x0a4d0032 && a <= 0x0a4d0063, "%s not in the range",
+                  inet_ntoa(l.ack.yiaddr));
+    ck_assert_str_eq(inet_ntoa(l.ack.mask), "255.255.255.0");
+    ck_assert_int_eq(l.ack.prefix, 24);
+    ck_assert_str_eq(inet_ntoa(l.ack.router), "10.77.0.1");
+    ck_assert_str_eq(inet_ntoa(l.ack.server), "10.77.0.1");
+    ck_assert_uint_eq(l.ack.lease_time, 120);
+    ck_assert_int_eq(l.ack.n_dns, 0); /* --port=0: dnsmasq offers no DNS */
     ck_assert_int_ge(l.attempts, 2);
     ck_assert_int_gt(l.elapsed_us, 0);
 
@@ -190,7 +220,7 @@ START_TEST(lease_from_dnsmasq)
 
     /* The server's side: its lease file names our MAC and the address. */
     ck_assert_msg(lease_file_has(CLIENT_MAC), "dnsmasq's lease file does not list " CLIENT_MAC);
-    ck_assert(lease_file_has(inet_ntoa(l.addr)));
+    ck_assert(lease_file_has(inet_ntoa(l.ack.yiaddr)));
 }
 END_TEST
 
@@ -200,11 +230,12 @@ START_TEST(second_lease_is_the_same_address)
     struct dhcp_lease l1, l2;
     narrate_init("dhcp", true);
     int back = enter_client();
-    ck_assert_int_eq(dhcp_acquire("dcli", NULL, 3000, &l1), 0);
-    ck_assert_int_eq(dhcp_acquire("dcli", NULL, 3000, &l2), 0);
+    struct dhcp_iface dcli = iface("dcli");
+    ck_assert_int_eq(acquire(&dcli, 3000, &l1), 0);
+    ck_assert_int_eq(acquire(&dcli, 3000, &l2), 0);
     leave_client(back);
-    ck_assert_uint_eq(l1.addr.s_addr, l2.addr.s_addr);
-    ck_assert_uint_ne(l1.xid, l2.xid);
+    ck_assert_uint_eq(l1.ack.yiaddr.s_addr, l2.ack.yiaddr.s_addr);
+    ck_assert_uint_ne(l1.ack.xid, l2.ack.xid);
 }
 END_TEST
 
@@ -215,8 +246,9 @@ START_TEST(no_server_gives_up_in_time)
     struct timespec t0;
     listen_narration();
     int back = enter_client();
+    struct dhcp_iface dlone = iface("dlone");
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int r = dhcp_acquire("dlone", NULL, 800, &l);
+    int r = acquire(&dlone, 800, &l);
     long ms = ms_since(&t0);
     leave_client(back);
     const char *said = heard();
@@ -231,9 +263,12 @@ END_TEST
 START_TEST(unknown_interface_is_enodev)
 {
     struct dhcp_lease l;
-    ck_assert_int_eq(dhcp_acquire("nslab-nosuch0", NULL, 100, &l), -ENODEV);
-    ck_assert_int_eq(dhcp_acquire("", NULL, 100, &l), -EINVAL);
-    ck_assert_int_eq(dhcp_acquire("lo", NULL, -1, &l), -EINVAL);
+    ck_assert_int_eq(acquire(&(struct dhcp_iface){"nslab-nosuch0", 99999, {0}}, 100, &l), -ENODEV);
+    ck_assert_int_eq(acquire(&(struct dhcp_iface){"", 1, {0}}, 100, &l), -EINVAL);
+    ck_assert_int_eq(acquire(&(struct dhcp_iface){"lo", 0, {0}}, 100, &l), -EINVAL);
+    ck_assert_int_eq(dhcp_exchange(&(struct dhcp_sockets){-1, -1},
+                                   &(struct dhcp_iface){"lo", 1, {0}}, NULL, -1, 0, &l),
+                     -EINVAL);
 }
 END_TEST
 
@@ -324,7 +359,10 @@ START_TEST(flood_of_bad_replies_keeps_deadline_and_retransmits)
     struct timespec t0;
     listen_narration();
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int r = dhcp_exchange(out, sp[0], "dlone", mac, 600, 0, &l);
+    struct dhcp_sockets socks = {.udp = out, .pkt = sp[0]};
+    struct dhcp_iface ifc = {.name = "dlone", .index = 1};
+    memcpy(ifc.mac, mac, 6);
+    int r = dhcp_exchange(&socks, &ifc, NULL, 600, 0, &l);
     long ms = ms_since(&t0);
     f.stop = true;
     pthread_join(t, NULL);

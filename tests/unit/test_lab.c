@@ -445,7 +445,7 @@ START_TEST(the_lab_dir_is_made_for_the_lab)
 }
 END_TEST
 
-/* lab_proc_stop: a name alone is no identity; the wrong name or namespace is left
+/* proc_stop: a name alone is no identity; the wrong name or namespace is left
  * alone; the right one is stopped, and then it is gone. */
 START_TEST(proc_stop_stops_only_the_one_described)
 {

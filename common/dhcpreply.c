@@ -1,6 +1,7 @@
-/* dhcp.c - the checks on a DHCP server's reply and on the IP/UDP packet around it. */
+/* dhcpreply.c - the checks on a DHCP server's reply and on the IP/UDP packet around it,
+ * and the tally of what a client could not use. */
 #define _GNU_SOURCE
-#include "dhcp.h"
+#include "dhcpreply.h"
 #include "validate.h"
 
 #include <arpa/inet.h>
@@ -8,6 +9,7 @@
 #include <netinet/ip.h>
 #include <netinet/udp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 int dhcp_mask_to_prefix(struct in_addr mask)
@@ -30,6 +32,29 @@ const char *dhcp_type_name(int type)
     if (type >= DHCPDISCOVER && type <= DHCPINFORM)
         return names[type];
     return "DHCP?";
+}
+
+void dhcp_ignored_add(struct dhcp_ignored *ig, const char *why)
+{
+    ig->total++;
+    for (int i = 0; i < DHCP_IGNORED_REASONS; i++)
+        if (!ig->why[i] || ig->why[i] == why) {
+            ig->why[i] = why;
+            ig->n[i]++;
+            return;
+        }
+    ig->other++;
+}
+
+void dhcp_ignored_text(const struct dhcp_ignored *ig, char *text, size_t size)
+{
+    int len = 0;
+    text[0] = '\0';
+    for (int i = 0; i < DHCP_IGNORED_REASONS && ig->why[i] && (size_t)len < size; i++)
+        len += snprintf(text + len, size - (size_t)len, "%s%s (%ld)", i ? ", " : "", ig->why[i],
+                        ig->n[i]);
+    if (ig->other && (size_t)len < size)
+        snprintf(text + len, size - (size_t)len, ", other reasons (%ld)", ig->other);
 }
 
 #define REJECT(err, reason)                                                                        \

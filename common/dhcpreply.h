@@ -1,8 +1,8 @@
-/* dhcp.h - DHCP's wire format (RFC 2131, options from RFC 2132), and the checks on
+/* dhcpreply.h - DHCP's wire format (RFC 2131, options from RFC 2132), and the checks on
  * what a server sends back.
  *
  * The client itself - DISCOVER built and sent, OFFER read, REQUEST, ACK - is stage
- * 05's lesson, written out in 05-bridge-dhcp/dhcp.c.  What stays here is what every
+ * 05's lesson, written out in 05-bridge-dhcp/dhcp-client.c.  What stays here is what every
  * reader of DHCP packets needs and a student need not read first: the header and
  * option codes, and two strict parsers of outside input (a server's reply, and the
  * IP/UDP packet a packet socket hands over).  They touch no socket, so the unit tests
@@ -10,8 +10,8 @@
  * Nothing here prints or exits: each function returns 0 or -errno, and the parsers
  * also hand back a one-line reason the caller can narrate.
  */
-#ifndef NSLAB_DHCP_H
-#define NSLAB_DHCP_H
+#ifndef NSLAB_DHCPREPLY_H
+#define NSLAB_DHCPREPLY_H
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -123,6 +123,20 @@ int dhcp_parse_ip_udp(const void *pkt, size_t len, const uint8_t **payload, size
 /* The prefix length of a netmask in network order, or -EINVAL when its ones are not
  * contiguous. */
 int dhcp_mask_to_prefix(struct in_addr mask);
+
+/* A tally of the packets a client could not use, by reason (the parsers' static
+ * strings, so compared as pointers): told once, at the end, not once a packet - a
+ * flood would drown the narration. */
+#define DHCP_IGNORED_REASONS 6
+struct dhcp_ignored {
+    long total;
+    const char *why[DHCP_IGNORED_REASONS];
+    long n[DHCP_IGNORED_REASONS];
+    long other; /* reasons past the table's room */
+};
+void dhcp_ignored_add(struct dhcp_ignored *ig, const char *why);
+/* "reason (n), reason (n)[, other reasons (n)]" into text. */
+void dhcp_ignored_text(const struct dhcp_ignored *ig, char *text, size_t size);
 
 /* "DHCPOFFER" for DHCPOFFER, "DHCP?" for an unknown type. */
 const char *dhcp_type_name(int type);
