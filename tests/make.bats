@@ -1,9 +1,13 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by bats' run --separate-stderr
 # The Makefile as a student meets it: deps, help, builds with gcc and clang.
 
 load helpers
 
-@test "make deps as an ordinary user names what is missing and sudo make deps, once, by the administrator" {
+# make_unprivileged MAKE-ARGS...: make -s as someone without privilege (as root, the
+# real nobody), on a copy of the Makefile and scripts/deps.sh alone, in $output and
+# $stderr.
+make_unprivileged() {
   local dir
   dir=$(mktemp -d /tmp/nslab-make.XXXXXX)
   chmod 755 "$dir"
@@ -11,12 +15,17 @@ load helpers
   cp "$NSLAB_ROOT/Makefile" "$dir/"
   cp "$NSLAB_ROOT/scripts/deps.sh" "$dir/scripts/"
   if is_root; then
-    run setpriv --reuid=65534 --regid=65534 --clear-groups make -s -C "$dir" deps DEBS='bats nslab-no-such-package'
+    run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups make -s -C "$dir" "$@"
   else
-    run make -s -C "$dir" deps DEBS='bats nslab-no-such-package'
+    run --separate-stderr make -s -C "$dir" "$@"
   fi
   rm -rf "$dir"
+}
+
+@test "make deps as an ordinary user names what is missing and sudo make deps, once, by the administrator" {
+  make_unprivileged deps DEBS='bats nslab-no-such-package'
   assert_failure
+  mapfile -t lines <<<"$stderr"
   assert_line "make deps: missing Debian packages: nslab-no-such-package"
   assert_line "make deps: whoever administers this machine installs them, once: sudo make deps"
 }
@@ -55,20 +64,8 @@ load helpers
 }
 
 @test "a missing optional package is one line of note, and make deps still succeeds" {
-  local dir
-  dir=$(mktemp -d /tmp/nslab-make.XXXXXX)
-  chmod 755 "$dir"
-  mkdir "$dir/scripts"
-  cp "$NSLAB_ROOT/Makefile" "$dir/"
-  cp "$NSLAB_ROOT/scripts/deps.sh" "$dir/scripts/"
-  if is_root; then
-    run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups make -s -C "$dir" deps-run DEBS_RUN=bats DEBS_CLIENTS=nslab-no-such-client
-  else
-    run --separate-stderr make -s -C "$dir" deps-run DEBS_RUN=bats DEBS_CLIENTS=nslab-no-such-client
-  fi
-  rm -rf "$dir"
+  make_unprivileged deps-run DEBS_RUN=bats DEBS_CLIENTS=nslab-no-such-client
   assert_success
   assert_output ""
-  # shellcheck disable=SC2154 # set by run --separate-stderr
   assert_equal "$stderr" "make deps: not installed, and only what needs them skips: nslab-no-such-client (sudo make deps installs them)"
 }
