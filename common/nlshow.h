@@ -23,7 +23,6 @@ int nlshow_route4(char *buf, size_t size, const struct nl_route4 *r, const char 
 int nlshow_link(char *buf, size_t size, const struct nl_link *l, const char *peer);
 int nlshow_brport(char *buf, size_t size, const struct nl_brport *p, const char *master);
 
-
 /* Prints the namespace's links (like `ip -br link`), IPv4 addresses (like
  * `ip -br -4 addr`) and main-table IPv4 routes (like `ip route`) to out. */
 int nlshow_ns(struct nl *nl, FILE *out);
