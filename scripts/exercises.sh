@@ -10,6 +10,10 @@
 # h, n (and l), nslab-ex41 and nslab-ex51 by default: tests give each run names of
 # its own.
 set -u
+# In a SANITIZE=1 build: LeakSanitizer cannot run under strace (3.1's check without
+# root), nor read the /proc that exercise 1.1's broken code covers on purpose; ASan and
+# UBSan still run, and the stages' own tests check for leaks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 cd "$(dirname "$0")/.." || exit 1
 
 ex=${1:-}
